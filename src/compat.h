@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compat.h: the only place for platform glue and small helpers every
+ * module may use (BUG_ON, nitems, MIN/MAX, attributes).  Includes no other
+ * module.
+ */
+#ifndef COMPAT_H
+#define COMPAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef MIN
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+#endif
+
+#define DEAD		__attribute__((__noreturn__))
+#define PRINTF(f, a)	__attribute__((__format__(__printf__, f, a)))
+#define UNUSED		__attribute__((__unused__))
+
+/* Broken invariant: log file:line and abort, in release builds too. */
+#define BUG_ON(c) do {							\
+	if (c) {							\
+		fprintf(stderr, "dotfwd: BUG at %s:%d: %s\n",		\
+		    __FILE__, __LINE__, #c);				\
+		abort();						\
+	}								\
+} while (0)
+
+/* sysexits(3) */
+#define EX_USAGE_	64
+#define EX_SOFT_	70
+#define EX_OS_		71
+#define EX_CONFIG_	78
+
+#ifndef DOTFWD_VERSION
+#define DOTFWD_VERSION	"0.1.0"
+#endif
+
+#endif

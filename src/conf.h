@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.h: the UCI-syntax configuration (SPEC.md section 3): parser,
+ * option table, validation and the -t check.  A leaf: touches no socket
+ * and includes no other module.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "compat.h"
+
+/* Bounds; each keeps a config and its structs small and fixed. */
+#define CONF_MAX_LISTEN		16	/* listen addresses per section */
+#define CONF_MAX_ALLOW		32	/* allow prefixes */
+#define CONF_MAX_UPSTREAMS	16	/* config upstream sections */
+#define CONF_MAX_ADDRS		8	/* addresses per upstream */
+#define CONF_MAX_PINS		8	/* SPKI pins per upstream */
+#define CONF_NAME_CAP		254	/* DNS name, 253 chars + NUL */
+#define CONF_PATH_CAP		256
+#define CONF_SECTION_CAP	64	/* section name + NUL */
+#define CONF_FILE_MAX		(256 * 1024)	/* bigger files are refused */
+
+enum conf_policy { CONF_POLICY_ORDERED, CONF_POLICY_ROUNDROBIN,
+    CONF_POLICY_FASTEST };
+
+union conf_sa {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
+
+struct conf_addr {
+	union conf_sa	 u;	/* port in network order */
+	socklen_t	 len;	/* sizeof sin or sin6 */
+};
+
+struct conf_net {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];	/* network order, host bits zero */
+	int		 prefix;	/* 0..32 or 0..128 */
+};
+
+struct conf_upstream {
+	char		 name[CONF_SECTION_CAP];	/* or "@upstream[N]" */
+	int		 line;				/* of "config upstream" */
+	char		 auth_name[CONF_NAME_CAP];	/* required */
+	struct conf_addr addr[CONF_MAX_ADDRS];		/* default port 853 */
+	int		 n_addr;
+	uint8_t		 pin[CONF_MAX_PINS][32];	/* SHA-256 of SPKI */
+	int		 n_pin;
+	int		 enabled;			/* default 1 */
+};
+
+struct conf_server {
+	int		 present;	/* a "config server" section exists */
+	int		 line;
+	struct conf_addr listen[CONF_MAX_LISTEN];
+	int		 n_listen;
+	char		 cert[CONF_PATH_CAP];
+	char		 key[CONF_PATH_CAP];
+	struct conf_addr backend;
+	int		 has_backend;
+};
+
+struct conf {
+	char		 file[CONF_PATH_CAP];	/* path it was read from */
+	struct conf_addr listen[CONF_MAX_LISTEN];	/* main */
+	int		 n_listen;
+	struct conf_net	 allow[CONF_MAX_ALLOW];
+	int		 n_allow;
+	uint32_t	 timeout_ms;		/* 2500, 100..60000 */
+	uint32_t	 idle_timeout_ms;	/* 9000, 0..3600000; 0 = never */
+	uint32_t	 connections;		/* 1, 1..8 */
+	int		 policy;		/* CONF_POLICY_* */
+	uint32_t	 padding;		/* 128, 0..512; 0 = off */
+	char		 ca_file[CONF_PATH_CAP];	/* "" = none */
+	uint32_t	 max_inflight;		/* 256, 1..4096 */
+	uint32_t	 max_tcp_clients;	/* 32, 1..1024 */
+	int		 log_level;		/* LOG_L_* numbering: 0..3 */
+	struct conf_upstream up[CONF_MAX_UPSTREAMS];
+	int		 n_up;			/* all sections, enabled or not */
+	struct conf_server srv;
+};
+
+/* Built-in defaults (SPEC.md section 3), before any file is read. */
+void	conf_defaults(struct conf *);
+
+/*
+ * Read and validate 'path' into *c (which conf_load resets to defaults).
+ * Each problem is printed to 'err' as "FILE:LINE: message\n" (warnings as
+ * "FILE:LINE: warning: message\n").  Returns the number of errors: 0 means
+ * the configuration is valid and complete.  May malloc (start-up only).
+ */
+int	conf_load(struct conf *c, const char *path, FILE *err);
+
+/* The same on a buffer; 'name' is used as FILE in messages. */
+int	conf_parse(struct conf *c, const char *name, const char *buf,
+	    size_t len, FILE *err);
+
+/*
+ * Print the effective configuration in uci's own format
+ * (config/option/list, values single-quoted): `dotfwd -t -v` output and
+ * the golden files of tests/conf.
+ */
+void	conf_dump(const struct conf *c, FILE *out);
+
+/* "1.2.3.4:853" or "[::1]:853" into buf; returns buf. */
+const char *conf_addr_str(const struct conf_addr *, char *buf, size_t cap);
+#define CONF_ADDRSTR_CAP	64
+
+/* 1 when the source address is inside one of c->allow. */
+int	conf_allowed(const struct conf *c, const struct sockaddr *sa);
+
+#endif

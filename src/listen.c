@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listen.c: LAN sockets.  UDP datagrams and TCP frames become queries
+ * through check_query(), the one place for the client-visible policy;
+ * answers and errors go back through lsn_answer()/lsn_fail().  TCP
+ * clients live in a fixed pool; a full pool pauses accept for a second.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "mem.h"
+#include "stats.h"
+#include "upstream.h"
+
+#define LSN_UDP_BATCH	32	/* datagrams per wakeup, for fairness */
+#define LSN_ACCEPT_BATCH 8
+#define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */
+#define LSN_TCP_IDLE_MS	10000	/* RFC 7766 6.2.3: close idle clients */
+#define LSN_PIPELINE_MAX 32	/* queries one TCP client may have out */
+#define LSN_OUT_CAP	16384	/* unsent answers per client; beyond it
+				 * the client is not reading: close it */
+#define LSN_RECV_CAP	4096	/* a UDP query larger than DNS_QUERY_MAX
+				 * gets FORMERR */
+#define LSN_REPLY_CAP	(DNS_QUERY_MAX + 64)
+
+struct lsn_sock {
+	int		 fd;
+	int		 h;
+	int		 is_tcp;
+	struct conf_addr addr;
+};
+
+struct lsn_client {
+	int		 fd;		/* -1 when free */
+	int		 h;
+	uint32_t	 gen;
+	int		 eof;		/* client shut down its side */
+	int		 resume;	/* frames wait in 'in': parse them */
+	int		 allowed;
+	int		 n_inflight;
+	union conf_sa	 peer;
+	uint64_t	 idle_deadline_ms;
+	size_t		 in_len;
+	size_t		 out_len;
+	uint8_t		 in[2 + DNS_QUERY_MAX];
+	uint8_t		*out;		/* LSN_OUT_CAP */
+};
+
+static void	udp_read(void *, short);
+static void	tcp_accept(void *, short);
+static void	client_io(void *, short);
+static void	client_read(struct lsn_client *);
+static void	client_parse(struct lsn_client *);
+static void	lsn_after(void *);
+static void	client_write(struct lsn_client *);
+static void	client_events(struct lsn_client *);
+static void	client_close(struct lsn_client *);
+static void	client_send(struct lsn_client *, const uint8_t *, size_t);
+static void	check_query(struct lsn_sock *, struct lsn_client *,
+		    const union conf_sa *, socklen_t, const uint8_t *, size_t);
+static void	reply_now(struct lsn_sock *, struct lsn_client *,
+		    const union conf_sa *, socklen_t, const uint8_t *, size_t,
+		    const struct dns_msg *, int, int);
+static void	listeners_events(void);
+
+static const struct conf *cf;
+static struct qt	*qt;
+static struct lsn_sock	*socks;
+static int		 n_socks;
+static struct lsn_client *clients;
+static int		 n_clients;
+static int		 n_open_clients;
+static uint64_t		 accept_paused_until;
+static int		 any_resume;
+static uint8_t		 rxbuf[LSN_RECV_CAP];
+
+/* see listen.h */
+int
+lsn_max_fds(const struct conf *c)
+{
+	return 2 * c->n_listen + (int)c->max_tcp_clients;
+}
+
+static int
+open_sock(const struct conf_addr *a, int type)
+{
+	char name[CONF_ADDRSTR_CAP];
+	int fd, on = 1;
+
+	conf_addr_str(a, name, sizeof(name));
+	fd = socket(a->u.sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		fatal(EX_OS_, "socket for %s", name);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (a->u.sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, &a->u.sa, a->len) == -1)
+		fatal(EX_OS_, "bind %s %s", type == SOCK_STREAM ? "tcp" : "udp",
+		    name);
+	if (type == SOCK_STREAM && listen(fd, 64) == -1)
+		fatal(EX_OS_, "listen %s", name);
+	return fd;
+}
+
+/* see listen.h */
+void
+lsn_init(const struct conf *c, struct qt *t)
+{
+	int i;
+
+	cf = c;
+	qt = t;
+	n_socks = 2 * c->n_listen;
+	socks = mem_alloc(sizeof(*socks) * (size_t)n_socks);
+	for (i = 0; i < c->n_listen; i++) {
+		socks[2 * i].addr = c->listen[i];
+		socks[2 * i].fd = open_sock(&c->listen[i], SOCK_DGRAM);
+		socks[2 * i + 1].addr = c->listen[i];
+		socks[2 * i + 1].is_tcp = 1;
+		socks[2 * i + 1].fd = open_sock(&c->listen[i], SOCK_STREAM);
+	}
+	n_clients = (int)c->max_tcp_clients;
+	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
+	for (i = 0; i < n_clients; i++) {
+		clients[i].fd = -1;
+		clients[i].out = mem_alloc(LSN_OUT_CAP);
+	}
+}
+
+/* see listen.h */
+void
+lsn_start(void)
+{
+	int i;
+
+	for (i = 0; i < n_socks; i++) {
+		socks[i].h = loop_add(socks[i].fd,
+		    socks[i].is_tcp ? tcp_accept : udp_read, &socks[i]);
+		BUG_ON(socks[i].h == -1);
+	}
+	listeners_events();
+	loop_after(lsn_after, NULL);
+}
+
+/* Frames held back while a client had LSN_PIPELINE_MAX queries out. */
+static void
+lsn_after(void *arg)
+{
+	struct lsn_client *cl;
+	int i;
+
+	(void)arg;
+	if (!any_resume)
+		return;
+	any_resume = 0;
+	for (i = 0; i < n_clients; i++) {
+		cl = &clients[i];
+		if (cl->fd == -1 || !cl->resume)
+			continue;
+		client_parse(cl);
+		if (cl->fd != -1)
+			client_events(cl);
+	}
+}
+
+static void
+listeners_events(void)
+{
+	int i, paused;
+
+	paused = loop_now() < accept_paused_until;
+	for (i = 0; i < n_socks; i++)
+		loop_set(socks[i].h,
+		    socks[i].is_tcp && paused ? 0 : POLLIN);
+}
+
+static void
+udp_read(void *arg, short revents)
+{
+	struct lsn_sock *s = arg;
+	union conf_sa peer;
+	socklen_t plen;
+	ssize_t n;
+	int i;
+
+	(void)revents;
+	for (i = 0; i < LSN_UDP_BATCH; i++) {
+		plen = sizeof(peer);
+		n = recvfrom(s->fd, rxbuf, sizeof(rxbuf), 0, &peer.sa, &plen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_debug("udp recvfrom: %s", strerror(errno));
+			return;
+		}
+		check_query(s, NULL, &peer, plen, rxbuf, (size_t)n);
+	}
+}
+
+/*
+ * The client-visible policy: drop what has no readable header or is an
+ * answer; REFUSED outside allow; FORMERR when malformed; NOTIMP for
+ * opcodes other than QUERY and for zone transfers; SERVFAIL when the
+ * table is full.  Everything else is queued for an upstream.
+ */
+static void
+check_query(struct lsn_sock *s, struct lsn_client *cl,
+    const union conf_sa *peer, socklen_t plen, const uint8_t *buf, size_t len)
+{
+	struct qt_slot *q;
+	struct dns_msg m;
+	int r, i, allowed;
+
+	r = len > DNS_QUERY_MAX ? (len < DNS_HDR_LEN ? DNS_ETRUNC :
+	    DNS_EFORMAT) : dns_parse_query(buf, len, &m);
+	if (len > DNS_QUERY_MAX) {
+		memset(&m, 0, sizeof(m));
+		m.flags = (uint16_t)(buf[2] << 8 | buf[3]);
+	}
+	if (r == DNS_ETRUNC || (m.flags & DNS_F_QR)) {
+		st.dropped++;
+		return;
+	}
+	if (cl == NULL)
+		st.q_udp++;
+	else
+		st.q_tcp++;
+	allowed = cl != NULL ? cl->allowed : conf_allowed(cf, &peer->sa);
+	if (!allowed) {
+		st.refused++;
+		reply_now(s, cl, peer, plen, buf, len, &m, r == DNS_OK,
+		    DNS_RC_REFUSED);
+		return;
+	}
+	if (r != DNS_OK) {
+		st.formerr++;
+		reply_now(s, cl, peer, plen, buf, len, &m, 0, DNS_RC_FORMERR);
+		return;
+	}
+	if (DNS_F_OPCODE(m.flags) != 0 || m.qtype == 251 || m.qtype == 252) {
+		/* IXFR/AXFR are multi-message streams: not for a forwarder */
+		st.notimp++;
+		reply_now(s, cl, peer, plen, buf, len, &m, 1, DNS_RC_NOTIMP);
+		return;
+	}
+	if ((i = qt_alloc(qt, loop_now(), cf->timeout_ms)) == -1) {
+		st.qtab_full++;
+		st.servfail++;
+		reply_now(s, cl, peer, plen, buf, len, &m, 1, DNS_RC_SERVFAIL);
+		return;
+	}
+	q = &qt->slot[i];
+	q->client_id = m.id;
+	q->client_edns = (uint8_t)m.has_opt;
+	q->udp_size = m.udp_size;
+	if (cl != NULL) {
+		q->origin = QT_TCP;
+		q->lsn = (int32_t)(cl - clients);
+		q->lsn_gen = cl->gen;
+		cl->n_inflight++;
+	} else {
+		q->origin = QT_UDP;
+		q->lsn = (int32_t)(s - socks);
+		q->peer = *peer;
+		q->peer_len = plen;
+	}
+	q->qlen = (uint16_t)dns_build_upstream(q->q, sizeof(q->q), buf, &m,
+	    qt_id(qt, i), cf->padding, 1);
+	if (q->qlen == 0 || dns_parse_query(q->q, q->qlen, &q->m) != DNS_OK) {
+		/* cannot happen for a query that parsed; answer anyway */
+		lsn_fail(i, DNS_RC_SERVFAIL);
+		return;
+	}
+	up_submit(i);
+}
+
+static void
+reply_now(struct lsn_sock *s, struct lsn_client *cl, const union conf_sa *peer,
+    socklen_t plen, const uint8_t *buf, size_t len, const struct dns_msg *m,
+    int parsed_ok, int rcode)
+{
+	uint8_t out[LSN_REPLY_CAP];
+	size_t n;
+
+	n = dns_error_reply(out, sizeof(out), buf, len, m, parsed_ok, rcode);
+	if (n == 0)
+		return;
+	if (cl != NULL)
+		client_send(cl, out, n);
+	else if (sendto(s->fd, out, n, 0, &peer->sa, plen) == -1)
+		log_debug("udp sendto: %s", strerror(errno));
+}
+
+static void
+tcp_accept(void *arg, short revents)
+{
+	struct lsn_sock *s = arg;
+	struct lsn_client *cl;
+	union conf_sa peer;
+	socklen_t plen;
+	int fd, i, j, on = 1;
+
+	(void)revents;
+	for (j = 0; j < LSN_ACCEPT_BATCH; j++) {
+		if (n_open_clients == n_clients) {
+			st.tcp_full++;
+			if (accept_paused_until <= loop_now())
+				log_warnx("%d TCP clients: pausing accept",
+				    n_clients);
+			accept_paused_until = loop_now() + LSN_ACCEPT_PAUSE_MS;
+			listeners_events();
+			return;
+		}
+		plen = sizeof(peer);
+		fd = accept4(s->fd, &peer.sa, &plen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("accept");
+				accept_paused_until = loop_now() +
+				    LSN_ACCEPT_PAUSE_MS;
+				listeners_events();
+			}
+			return;
+		}
+		for (i = 0; i < n_clients; i++)
+			if (clients[i].fd == -1)
+				break;
+		BUG_ON(i == n_clients);
+		cl = &clients[i];
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		cl->h = loop_add(fd, client_io, cl);
+		BUG_ON(cl->h == -1);
+		cl->fd = fd;
+		cl->eof = 0;
+		cl->resume = 0;
+		cl->n_inflight = 0;
+		cl->in_len = 0;
+		cl->out_len = 0;
+		cl->peer = peer;
+		cl->allowed = conf_allowed(cf, &peer.sa);
+		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
+		n_open_clients++;
+		st.tcp_accepted++;
+		client_events(cl);
+	}
+}
+
+static void
+client_io(void *arg, short revents)
+{
+	struct lsn_client *cl = arg;
+
+	if (revents & (POLLERR | POLLNVAL)) {
+		client_close(cl);
+		return;
+	}
+	if (revents & POLLOUT) {
+		client_write(cl);
+		if (cl->fd == -1)
+			return;
+	}
+	if (revents & (POLLIN | POLLHUP))
+		client_read(cl);
+	if (cl->fd == -1)
+		return;
+	client_events(cl);
+}
+
+static void
+client_read(struct lsn_client *cl)
+{
+	ssize_t n;
+
+	n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, 0);
+	if (n == 0) {
+		cl->eof = 1;
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			client_close(cl);
+		return;
+	}
+	cl->in_len += (size_t)n;
+	cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
+	client_parse(cl);
+}
+
+/* Queries out of the buffered frames, while the client may have more in
+ * flight; the rest waits for answers (lsn_after picks it up). */
+static void
+client_parse(struct lsn_client *cl)
+{
+	uint32_t gen = cl->gen;
+	size_t flen, off = 0;
+
+	cl->resume = 0;
+	while (cl->in_len - off >= 2 && cl->n_inflight < LSN_PIPELINE_MAX) {
+		flen = (size_t)cl->in[off] << 8 | cl->in[off + 1];
+		if (flen == 0 || flen > DNS_QUERY_MAX) {
+			/* no query is this long: the stream is not DNS */
+			st.tcp_dropped++;
+			client_close(cl);
+			return;
+		}
+		if (cl->in_len - off < 2 + flen)
+			break;
+		check_query(NULL, cl, &cl->peer, sizeof(cl->peer),
+		    cl->in + off + 2, flen);
+		/* an immediate failure may have closed the client */
+		if (cl->fd == -1 || cl->gen != gen)
+			return;
+		off += 2 + flen;
+	}
+	memmove(cl->in, cl->in + off, cl->in_len - off);
+	cl->in_len -= off;
+}
+
+static void
+client_write(struct lsn_client *cl)
+{
+	ssize_t n;
+
+	if (cl->out_len == 0)
+		return;
+	n = send(cl->fd, cl->out, cl->out_len, MSG_NOSIGNAL);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			client_close(cl);
+		return;
+	}
+	memmove(cl->out, cl->out + n, cl->out_len - (size_t)n);
+	cl->out_len -= (size_t)n;
+}
+
+/* Write one framed message: straight to the socket when nothing waits,
+ * the rest into the client's buffer; a client that does not read its
+ * answers is closed rather than buffered without bound. */
+static void
+client_send(struct lsn_client *cl, const uint8_t *msg, size_t len)
+{
+	uint8_t pfx[2];
+	struct iovec iov[2];
+	struct msghdr mh;
+	size_t done = 0, left;
+	ssize_t n;
+
+	pfx[0] = (uint8_t)(len >> 8);
+	pfx[1] = (uint8_t)len;
+	if (cl->out_len == 0) {
+		memset(&mh, 0, sizeof(mh));
+		iov[0].iov_base = pfx;
+		iov[0].iov_len = 2;
+		iov[1].iov_base = (void *)(uintptr_t)msg;
+		iov[1].iov_len = len;
+		mh.msg_iov = iov;
+		mh.msg_iovlen = 2;
+		n = sendmsg(cl->fd, &mh, MSG_NOSIGNAL);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			client_close(cl);
+			return;
+		}
+		done = n > 0 ? (size_t)n : 0;
+	}
+	left = 2 + len - done;
+	if (left == 0)
+		return;
+	if (left > LSN_OUT_CAP - cl->out_len) {
+		st.tcp_dropped++;
+		log_debug("tcp client not reading its answers: closing");
+		client_close(cl);
+		return;
+	}
+	if (done < 2) {
+		memcpy(cl->out + cl->out_len, pfx + done, 2 - done);
+		cl->out_len += 2 - done;
+		done = 2;
+	}
+	memcpy(cl->out + cl->out_len, msg + (done - 2), 2 + len - done);
+	cl->out_len += 2 + len - done;
+	client_events(cl);
+}
+
+static void
+client_events(struct lsn_client *cl)
+{
+	short ev = 0;
+
+	if (!cl->eof && cl->n_inflight < LSN_PIPELINE_MAX &&
+	    cl->out_len < LSN_OUT_CAP / 2)
+		ev |= POLLIN;
+	if (cl->out_len > 0)
+		ev |= POLLOUT;
+	/* done: the client hung up and got every answer */
+	if (cl->eof && cl->n_inflight == 0 && cl->out_len == 0 &&
+	    cl->in_len < 2) {
+		client_close(cl);
+		return;
+	}
+	loop_set(cl->h, ev);
+}
+
+static void
+client_close(struct lsn_client *cl)
+{
+	if (cl->fd == -1)
+		return;
+	loop_del(cl->h);
+	close(cl->fd);
+	cl->fd = -1;
+	cl->gen++;	/* answers still in flight for it are dropped */
+	cl->n_inflight = 0;
+	n_open_clients--;
+	if (accept_paused_until > loop_now()) {
+		accept_paused_until = 0;
+		listeners_events();
+	}
+}
+
+/* Find where a slot's reply goes; NULL client for UDP.  -1 if gone. */
+static int
+slot_client(struct qt_slot *q, struct lsn_client **clp)
+{
+	struct lsn_client *cl;
+
+	*clp = NULL;
+	if (q->origin == QT_UDP)
+		return 0;
+	cl = &clients[q->lsn];
+	if (cl->fd == -1 || cl->gen != q->lsn_gen)
+		return -1;
+	cl->n_inflight--;
+	if (cl->in_len >= 2)
+		cl->resume = any_resume = 1;
+	*clp = cl;
+	return 0;
+}
+
+static void
+deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
+    size_t len)
+{
+	if (cl != NULL) {
+		client_send(cl, msg, len);
+		if (cl->fd != -1)
+			client_events(cl);
+	} else if (sendto(socks[q->lsn].fd, msg, len, 0, &q->peer.sa,
+	    q->peer_len) == -1)
+		log_debug("udp sendto: %s", strerror(errno));
+}
+
+/* SERVFAIL & co for a slot, from its stored question. */
+static void
+reply_error(struct qt_slot *q, struct lsn_client *cl, int rcode)
+{
+	struct dns_msg m;
+	uint8_t out[LSN_REPLY_CAP];
+	size_t n;
+
+	if (rcode == DNS_RC_SERVFAIL)
+		st.servfail++;
+	m = q->m;
+	m.has_opt = q->client_edns;
+	n = dns_error_reply(out, sizeof(out), q->q, q->qlen, &m, 1, rcode);
+	if (n < DNS_HDR_LEN)
+		return;
+	out[0] = (uint8_t)(q->client_id >> 8);
+	out[1] = (uint8_t)q->client_id;
+	deliver(q, cl, out, n);
+}
+
+/* see listen.h */
+void
+lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
+{
+	struct qt_slot *q = &qt->slot[slot];
+	struct lsn_client *cl;
+	struct dns_msg m2;
+	size_t n;
+
+	if (slot_client(q, &cl) == 0) {
+		n = dns_answer_for_client(msg, len, m, q->client_id, q->q,
+		    &q->m);
+		if (n != 0 && cl == NULL && n > q->udp_size) {
+			if (dns_parse_answer(msg, n, &m2) == DNS_OK)
+				n = dns_truncate(msg, n, q->udp_size, &m2,
+				    q->client_edns);
+			else
+				n = 0;
+			st.truncated++;
+		}
+		if (n != 0) {
+			st.answered++;
+			deliver(q, cl, msg, n);
+		} else
+			reply_error(q, cl, DNS_RC_SERVFAIL);
+	} else
+		st.late++;
+	qt_release(qt, slot);
+}
+
+/* see listen.h */
+void
+lsn_fail(int slot, int rcode)
+{
+	struct qt_slot *q = &qt->slot[slot];
+	struct lsn_client *cl;
+
+	if (slot_client(q, &cl) == 0)
+		reply_error(q, cl, rcode);
+	qt_release(qt, slot);
+}
+
+/* see listen.h */
+uint64_t
+lsn_next_deadline(void *arg)
+{
+	uint64_t next = UINT64_MAX;
+	int i;
+
+	(void)arg;
+	if ((i = qt_oldest(qt)) != -1)
+		next = qt->slot[i].deadline_ms;
+	if (accept_paused_until != 0)
+		next = MIN(next, accept_paused_until);
+	for (i = 0; i < n_clients; i++)
+		if (clients[i].fd != -1 && clients[i].n_inflight == 0)
+			next = MIN(next, clients[i].idle_deadline_ms);
+	return next;
+}
+
+/* see listen.h */
+void
+lsn_expire(void *arg, uint64_t now)
+{
+	int i;
+
+	(void)arg;
+	while ((i = qt_oldest(qt)) != -1 && qt->slot[i].deadline_ms <= now) {
+		up_forget(i);
+		st.timeouts++;
+		lsn_fail(i, DNS_RC_SERVFAIL);
+	}
+	if (accept_paused_until != 0 && accept_paused_until <= now) {
+		accept_paused_until = 0;
+		listeners_events();
+	}
+	for (i = 0; i < n_clients; i++)
+		if (clients[i].fd != -1 && clients[i].n_inflight == 0 &&
+		    clients[i].idle_deadline_ms <= now)
+			client_close(&clients[i]);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listen.h: the LAN side: UDP sockets and TCP listeners on every listen
+ * address, TCP client connections (2-byte framing, pipelining), the
+ * client-visible policy for bad queries (lsn_check_query) and every reply
+ * to a client.  Never talks to upstreams except through up_submit().
+ */
+#ifndef LISTEN_H
+#define LISTEN_H
+
+#include "compat.h"
+#include "conf.h"
+#include "qtab.h"
+
+/* Bind every listen address (exits 71 on failure).  Start-up only. */
+void	lsn_init(const struct conf *, struct qt *);
+int	lsn_max_fds(const struct conf *);
+/* Register the bound sockets with the loop (after loop_init). */
+void	lsn_start(void);
+
+/* up_cbs: deliver an upstream answer / an error rcode; release the slot. */
+void	lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *);
+void	lsn_fail(int slot, int rcode);
+
+/* Answer SERVFAIL to every slot past its deadline (loop timer). */
+uint64_t lsn_next_deadline(void *);
+void	lsn_expire(void *, uint64_t now_ms);
+
+#endif

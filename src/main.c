@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: command line, start-up order (config, anchors, pools, sockets,
+ * privileges, seal) and the loop.  No protocol logic lives here.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "conf.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "mem.h"
+#include "qtab.h"
+#include "stats.h"
+#include "ta.h"
+#include "upstream.h"
+
+#define DEFAULT_CONF	"/etc/config/dotfwd"
+#define UNPRIV_USER	"nobody"
+
+static void	usage(void) DEAD;
+static void	on_signal(int);
+static void	drop_privileges(void);
+
+static struct conf	 conf;	/* big: keep it off the stack */
+static struct qt	 qtab;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
+	    "       dotfwd -V | --version\n");
+	exit(EX_USAGE_);
+}
+
+static void
+on_signal(int signo)
+{
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("stopping on signal %d", signo);
+		loop_stop();
+		break;
+	case SIGUSR1:
+		st_log(loop_now());
+		up_log_stats();
+		break;
+	case SIGHUP:
+		log_warnx("SIGHUP: reloading is not supported yet; "
+		    "restart dotfwd to apply a new configuration");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Binds are done: run as an unprivileged user from here on. */
+static void
+drop_privileges(void)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	if ((pw = getpwnam(UNPRIV_USER)) == NULL)
+		fatalx(EX_OS_, "no user %s to drop privileges to",
+		    UNPRIV_USER);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal(EX_OS_, "dropping privileges to %s", UNPRIV_USER);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *file = DEFAULT_CONF;
+	struct up_cbs cbs;
+	int ch, check = 0, use_syslog = 0, verbose = 0, n;
+
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "-V") == 0)) {
+		printf("dotfwd %s\n", DOTFWD_VERSION);
+		return 0;
+	}
+	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("dotfwd %s\n", DOTFWD_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	n = conf_load(&conf, file, stderr);
+	if (check) {
+		if (n == 0 && verbose > 0)
+			conf_dump(&conf, stdout);
+		return n == 0 ? 0 : 1;
+	}
+	if (n != 0) {
+		fprintf(stderr, "dotfwd: %s: %d error%s, not starting\n", file,
+		    n, n == 1 ? "" : "s");
+		return EX_CONFIG_;
+	}
+	log_init(use_syslog, MIN(LOG_L_DEBUG, MAX(conf.log_level,
+	    verbose > 0 ? LOG_L_INFO + verbose : 0)));
+	/* a peer closing mid-write must not kill the process */
+	signal(SIGPIPE, SIG_IGN);
+	if (ta_init(conf.ca_file, stderr) == -1)
+		return EX_CONFIG_;
+	cert_set_clock_synced(1);
+
+	qt_init(&qtab, (int)conf.max_inflight);
+	lsn_init(&conf, &qtab);
+	cbs.answer = lsn_answer;
+	cbs.fail = lsn_fail;
+	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 1);
+	lsn_start();	/* its after-hook parses before upstream flushes */
+	up_init(&conf, &qtab, &cbs);
+	loop_timer(lsn_next_deadline, lsn_expire, NULL);
+	loop_signals(on_signal);
+	drop_privileges();
+	st.start_ms = loop_clock();
+	log_info("dotfwd %s started: %d listen addresses, %d upstream "
+	    "sections, %zu KB of pools", DOTFWD_VERSION, conf.n_listen,
+	    conf.n_up, mem_total() / 1024);
+	mem_seal();
+	loop_run();
+	return 0;
+}

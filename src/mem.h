@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem.h: the start-up arena.  Every pool is carved here before
+ * mem_seal(); after the seal any allocation is a bug.  Never frees.
+ */
+#ifndef MEM_H
+#define MEM_H
+
+#include "compat.h"
+
+/* Zeroed, 16-byte aligned.  Exits 71 when memory is short; BUG after seal. */
+void	*mem_alloc(size_t len);
+/* Called just before loop_run(); test builds then abort on malloc. */
+void	 mem_seal(void);
+int	 mem_is_sealed(void);
+/* Bytes handed out so far (for the start-up log line and status). */
+size_t	 mem_total(void);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qtab.h: the in-flight query table.  Owns the slots, the mapping
+ * upstream ID <-> slot (index + generation bits) and deadline order
+ * (every slot gets the same timeout, so allocation order is deadline
+ * order).  Does no I/O.
+ */
+#ifndef QTAB_H
+#define QTAB_H
+
+#include "compat.h"
+#include "conf.h"
+#include "dns.h"
+
+/* Upstream form of a query: a LAN query (<= DNS_QUERY_MAX) with our OPT
+ * and padding to at most 512-byte blocks. */
+#define QT_QUERY_CAP	(DNS_QUERY_MAX + 512 + 32)
+
+enum qt_state { QT_FREE, QT_WAIT, QT_SENT };
+enum qt_origin { QT_UDP, QT_TCP };
+
+struct qt_slot {
+	uint16_t	 gen;		/* bumped on release */
+	uint8_t		 state;		/* enum qt_state */
+	uint8_t		 origin;	/* enum qt_origin */
+	uint8_t		 n_sent;	/* times written to an upstream */
+	uint8_t		 client_edns;	/* the client sent OPT */
+	uint16_t	 client_id;	/* restored before replying */
+	uint16_t	 udp_size;	/* client's UDP limit */
+	int32_t		 lsn;		/* UDP socket or TCP client index */
+	uint32_t	 lsn_gen;	/* TCP client generation */
+	union conf_sa	 peer;		/* UDP source */
+	socklen_t	 peer_len;
+	int32_t		 conn;		/* upstream conn, -1 if none */
+	int32_t		 addr;		/* upstream address last used, -1 */
+	int32_t		 next;		/* conn send queue link */
+	int32_t		 older, newer;	/* allocation (= deadline) order */
+	uint64_t	 start_ms;
+	uint64_t	 deadline_ms;
+	uint64_t	 sent_ms;
+	struct dns_msg	 m;		/* q as parsed */
+	uint16_t	 qlen;
+	uint8_t		 q[QT_QUERY_CAP];	/* upstream form, our ID */
+};
+
+struct qt {
+	struct qt_slot	*slot;
+	int		 n;		/* capacity */
+	int		 n_used;
+	int		 free_head;	/* linked through next */
+	int		 oldest, newest;
+	unsigned	 idx_bits;	/* ID = gen << idx_bits | index */
+};
+
+/* n slots (1..4096) from the arena. */
+void	qt_init(struct qt *, int n);
+/* A fresh slot (state QT_WAIT, conn/addr -1, deadline now + timeout), or
+ * -1 when the table is full. */
+int	qt_alloc(struct qt *, uint64_t now_ms, uint32_t timeout_ms);
+/* The only teardown path: the slot's ID stops matching. */
+void	qt_release(struct qt *, int);
+uint16_t qt_id(const struct qt *, int);
+/* Slot whose current ID is id and that is live, else -1. */
+int	qt_lookup(const struct qt *, uint16_t id);
+/* Oldest live slot (earliest deadline), or -1. */
+int	qt_oldest(const struct qt *);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * upstream.h: the upstream connection pool: per address 'connections'
+ * persistent TLS connections, picking (ordered, roundrobin, fastest),
+ * pipelining, answer matching, idle close, failure and back-off.  Talks
+ * to BearSSL only through tls.h and to clients only through callbacks.
+ */
+#ifndef UPSTREAM_H
+#define UPSTREAM_H
+
+#include "compat.h"
+#include "conf.h"
+#include "qtab.h"
+
+/*
+ * How answers leave: 'answer' gets the slot and the upstream's answer
+ * (editable in place, len bytes, parsed as 'm'); 'fail' gets the slot
+ * and an rcode (SERVFAIL).  Both must release the slot and must not call
+ * back into up_*().  The slot is already detached from every upstream.
+ */
+struct up_cbs {
+	void	(*answer)(int slot, uint8_t *msg, size_t len,
+		    const struct dns_msg *m);
+	void	(*fail)(int slot, int rcode);
+};
+
+/* Build the pool from the configuration (arena).  Start-up only. */
+void	up_init(const struct conf *, struct qt *, const struct up_cbs *);
+/* Number of fds the pool may hold open (for loop_init). */
+int	up_max_fds(const struct conf *);
+/* Queue a filled slot (state QT_WAIT) for sending; may answer it at once
+ * through 'fail' when no upstream can take it. */
+void	up_submit(int slot);
+/* Detach a slot that is being answered elsewhere (deadline). */
+void	up_forget(int slot);
+/* Log the per-address counters (SIGUSR1). */
+void	up_log_stats(void);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * confcheck.c: what `dotfwd -t -v -c FILE` does, without the rest of the
+ * daemon: problems on stderr, the effective configuration on stdout when
+ * it is valid, exit 0 if valid and 1 if not.  For tests/conf/run.sh.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "conf.h"
+
+static struct conf c;
+
+int
+main(int argc, char **argv)
+{
+	int n;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: confcheck FILE\n");
+		return 64;
+	}
+	n = conf_load(&c, argv[1], stderr);
+	if (n == 0)
+		conf_dump(&c, stdout);
+	return n != 0;
+}
