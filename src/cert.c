@@ -6,6 +6,8 @@
  * pins are checked after full chain and name validation.  Does no I/O
  * and no logging: callers read cert_errstr().
  */
+#include <sys/timex.h>
+
 #include <string.h>
 #include <time.h>
 
@@ -92,6 +94,14 @@ cert_set_clock_synced(int synced)
 int
 cert_clock_synced(void)
 {
+	struct timex tx;
+
+	/* the kernel knows once an NTP daemon disciplined it: latch that */
+	if (!clock_synced) {
+		memset(&tx, 0, sizeof(tx));
+		if (adjtimex(&tx) != -1 && !(tx.status & STA_UNSYNC))
+			clock_synced = 1;
+	}
 	return clock_synced;
 }
 
@@ -212,7 +222,7 @@ cx_end_chain(const br_x509_class **ctx)
 	 * backwards, so notAfter is still checked against at least now
 	 * and an expired certificate always fails.
 	 */
-	if (!clock_synced) {
+	if (!cert_clock_synced()) {
 		for (i = 0; i < cx->n_cert; i++) {
 			if (cert_find_validity(cert_at(cx, i), cx->cert_len[i],
 			    &nb, &na) == 0 && nb > vt)

@@ -48,7 +48,11 @@ void	cert_init(struct cert_ctx *, br_ssl_engine_context *eng,
 /* Human reason for cx->why / br_err: "unknown CA", "pin mismatch"... */
 const char *cert_errstr(const struct cert_ctx *);
 
-/* Clock state (process-wide): 1 once the wall clock is known synced. */
+/*
+ * Clock state (process-wide): 1 once the wall clock is known synced.
+ * While 0, cert_clock_synced() also asks the kernel (adjtimex: an NTP
+ * daemon clears STA_UNSYNC) and latches 1 when it says synchronised.
+ */
 void	cert_set_clock_synced(int);
 int	cert_clock_synced(void);
 

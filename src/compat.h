@@ -45,4 +45,9 @@
 #define DOTFWD_VERSION	"0.1.0"
 #endif
 
+/* Wall clock floor for certificates (the build's date), seconds. */
+#ifndef DOTFWD_TIME_FLOOR
+#define DOTFWD_TIME_FLOOR	0
+#endif
+
 #endif

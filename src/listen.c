@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -323,8 +324,7 @@ tcp_accept(void *arg, short revents)
 			return;
 		}
 		plen = sizeof(peer);
-		fd = accept4(s->fd, &peer.sa, &plen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept(s->fd, &peer.sa, &plen);
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE) {
 				log_warn("accept");
@@ -339,6 +339,8 @@ tcp_accept(void *arg, short revents)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		cl->h = loop_add(fd, client_io, cl);
 		BUG_ON(cl->h == -1);

@@ -55,6 +55,13 @@ on_signal(int signo)
 		st_log(loop_now());
 		up_log_stats();
 		break;
+	case SIGUSR2:
+		/* OpenWrt's ntpd hotplug hook: the clock is now right */
+		if (!cert_clock_synced())
+			log_info("clock synchronised: full certificate time "
+			    "checks from now on");
+		cert_set_clock_synced(1);
+		break;
 	case SIGHUP:
 		log_warnx("SIGHUP: reloading is not supported yet; "
 		    "restart dotfwd to apply a new configuration");
@@ -75,9 +82,9 @@ drop_privileges(void)
 	if ((pw = getpwnam(UNPRIV_USER)) == NULL)
 		fatalx(EX_OS_, "no user %s to drop privileges to",
 		    UNPRIV_USER);
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+	/* as root, setgid/setuid set the real, effective and saved ids */
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
 		fatal(EX_OS_, "dropping privileges to %s", UNPRIV_USER);
 }
 
@@ -134,7 +141,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (ta_init(conf.ca_file, stderr) == -1)
 		return EX_CONFIG_;
-	cert_set_clock_synced(1);
+	/* relaxed "not yet valid" rule until the clock is known good */
+	cert_set_time_floor(DOTFWD_TIME_FLOOR);
+	cert_set_clock_synced(0);
+	if (!cert_clock_synced())
+		log_info("clock not synchronised yet: accepting certificates "
+		    "that are not yet valid until it is (SIGUSR2 or NTP)");
 
 	qt_init(&qtab, (int)conf.max_inflight);
 	lsn_init(&conf, &qtab);

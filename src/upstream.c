@@ -35,6 +35,8 @@
 #define UP_HANDSHAKE_MIN_MS	1000
 #define UP_PUMP_ROUNDS		16	/* bound work per wakeup */
 #define UP_FASTEST_PROBE	16	/* fastest: every Nth pick rotates */
+#define UP_DOWN_SUMMARY_MS	60000	/* while down: one line a minute */
+#define UP_STALL_MIN_MS		500	/* no answer this long: black hole */
 #define UP_NAME_CAP		(CONF_ADDRSTR_CAP + CONF_NAME_CAP + 4)
 #define UP_ERR_CAP		64
 
@@ -55,6 +57,10 @@ struct up_conn {
 	int		 dirty;		/* queries queued since last write */
 	uint64_t	 open_deadline_ms;	/* connect + handshake */
 	uint64_t	 last_used_ms;
+	uint64_t	 waiting_since_ms;	/* oldest unanswered, or last
+						 * answer while some are out */
+	uint32_t	 server_idle_ms;	/* RFC 7828 from answers; 0 none */
+	int		 has_server_idle;
 	int		 q_head, q_tail;	/* slots to write, in order */
 	size_t		 wr_off;	/* bytes of the head written */
 	int		 n_queued;
@@ -71,6 +77,8 @@ struct up_addr {
 	struct up_conn	*conn;
 	int		 n_conn;
 	int		 is_down;		/* logged as down */
+	uint32_t	 n_fail_quiet;		/* failures not logged yet */
+	uint64_t	 summary_ms;		/* next "still down" line */
 	uint32_t	 backoff_ms;
 	uint64_t	 backoff_until_ms;
 	uint32_t	 srtt_ms;		/* 0: not measured yet */
@@ -90,7 +98,7 @@ static int	 conn_write(struct up_conn *);
 static void	 conn_answer(struct up_conn *, uint8_t *, size_t);
 static void	 conn_set_state(struct up_conn *, int);
 static void	 conn_events(struct up_conn *);
-static void	 conn_fail(struct up_conn *, const char *);
+static void	 conn_fail(struct up_conn *, const char *, int);
 static void	 conn_shut(struct up_conn *);
 static void	 enqueue(struct up_conn *, int);
 static void	 dequeue(struct up_conn *, int);
@@ -307,10 +315,21 @@ addr_failed(struct up_addr *a, const char *why)
 	a->backoff_until_ms = now + a->backoff_ms;
 	if (!a->is_down) {
 		a->is_down = 1;
-		log_warnx("upstream %s: connection failed: %s", a->name, why);
-	} else
-		log_debug("upstream %s: connection failed: %s (retry in %"
-		    PRIu32 " ms)", a->name, why, a->backoff_ms);
+		a->n_fail_quiet = 0;
+		a->summary_ms = now + UP_DOWN_SUMMARY_MS;
+		log_warnx("upstream %s is down: %s", a->name, why);
+		return;
+	}
+	/* while down: a summary now and then, never a line per attempt */
+	a->n_fail_quiet++;
+	log_debug("upstream %s: connection failed: %s (retry in %" PRIu32
+	    " ms)", a->name, why, a->backoff_ms);
+	if (now >= a->summary_ms) {
+		log_warnx("upstream %s still down: %" PRIu32 " more failed "
+		    "attempts, last: %s", a->name, a->n_fail_quiet, why);
+		a->n_fail_quiet = 0;
+		a->summary_ms = now + UP_DOWN_SUMMARY_MS;
+	}
 }
 
 static void
@@ -410,7 +429,7 @@ up_forget(int slot)
 	dequeue(c, slot);
 	if (broken) {
 		c->wr_off = 0;
-		conn_fail(c, "stalled while writing");
+		conn_fail(c, "stalled while writing", 1);
 	}
 }
 
@@ -443,6 +462,7 @@ conn_open(struct up_conn *c)
 	c->fd = fd;
 	c->msg_len = 0;
 	c->wr_off = 0;
+	c->has_server_idle = 0;
 	c->open_deadline_ms = loop_now() + MAX(UP_HANDSHAKE_MIN_MS,
 	    cf->timeout_ms / 2);
 	conn_set_state(c, UP_ST_CONNECTING);
@@ -473,11 +493,12 @@ conn_io(void *arg, short revents)
 			return;
 		if (err != 0 || (revents & (POLLERR | POLLHUP) &&
 		    !(revents & POLLOUT))) {
-			conn_fail(c, errno_str(err != 0 ? err : ECONNREFUSED));
+			conn_fail(c, errno_str(err != 0 ? err : ECONNREFUSED),
+			    1);
 			return;
 		}
 		if (tls_start(&c->tls, c->a->u->auth_name) == -1) {
-			conn_fail(c, "no entropy for TLS");
+			conn_fail(c, tls_errstr(&c->tls), 1);
 			return;
 		}
 		conn_set_state(c, UP_ST_HANDSHAKE);
@@ -495,7 +516,8 @@ conn_pump(struct up_conn *c)
 
 	for (i = 0; i < UP_PUMP_ROUNDS; i++) {
 		if (tls_io(&c->tls, c->fd) == -1) {
-			conn_fail(c, tls_errstr(&c->tls));
+			conn_fail(c, tls_errstr(&c->tls),
+			    c->state != UP_ST_READY);
 			return;
 		}
 		if (c->state == UP_ST_HANDSHAKE && tls_is_ready(&c->tls)) {
@@ -554,7 +576,7 @@ conn_read(struct up_conn *c)
 			continue;
 		mlen = (size_t)c->msg[0] << 8 | c->msg[1];
 		if (mlen == 0) {
-			conn_fail(c, "zero-length message from server");
+			conn_fail(c, "zero-length message from server", 0);
 			return 1;
 		}
 		if (c->msg_len == 2 + mlen) {
@@ -593,7 +615,13 @@ conn_answer(struct up_conn *c, uint8_t *msg, size_t len)
 	}
 	s->conn = -1;
 	c->n_sent--;
+	c->waiting_since_ms = loop_now();
 	a->n_answers++;
+	if (m.has_keepalive) {
+		/* RFC 7828 3.3.2: the server's idea of our idle time */
+		c->server_idle_ms = m.keepalive_ms;
+		c->has_server_idle = 1;
+	}
 	rtt = loop_now() - s->sent_ms;
 	a->srtt_ms = a->srtt_ms == 0 ? (uint32_t)MAX(rtt, 1) :
 	    (uint32_t)((7 * (uint64_t)a->srtt_ms + rtt) / 8);
@@ -632,7 +660,8 @@ conn_write(struct up_conn *c)
 			c->q_tail = -1;
 		s->next = -1;
 		c->n_queued--;
-		c->n_sent++;
+		if (c->n_sent++ == 0)
+			c->waiting_since_ms = loop_now();
 		s->state = QT_SENT;
 		s->n_sent++;
 		s->sent_ms = loop_now();
@@ -676,19 +705,19 @@ conn_shut(struct up_conn *c)
 }
 
 /*
- * The connection is over.  A connection that never became ready marks
- * its address as failed (back-off).  Every query on it (queued or sent)
+ * The connection is over.  With addr_fault (connect or handshake failed,
+ * server not answering) its address backs off.  Every query on it (queued or sent)
  * goes to another connection while it has sends and time left, else is
  * answered SERVFAIL.
  */
 static void
-conn_fail(struct up_conn *c, const char *why)
+conn_fail(struct up_conn *c, const char *why, int addr_fault)
 {
 	struct qt_slot *s;
 	uint64_t now = loop_now();
-	int i, n = 0, was_ready = c->state == UP_ST_READY;
+	int i, n = 0;
 
-	if (!was_ready)
+	if (addr_fault)
 		addr_failed(c->a, why);
 	else if (c->n_sent > 0 || c->n_queued > 0)
 		log_info("upstream %s: connection lost with %d queries in "
@@ -718,6 +747,27 @@ conn_fail(struct up_conn *c, const char *why)
 	}
 }
 
+/* Close idle connections before the provider does: our idle_timeout_ms
+ * or the server's RFC 7828 value, whichever is smaller. */
+static uint32_t
+idle_ms(const struct up_conn *c)
+{
+	uint32_t ms = cf->idle_timeout_ms > 0 ? cf->idle_timeout_ms :
+	    UINT32_MAX;
+
+	if (c->has_server_idle)
+		ms = MIN(ms, c->server_idle_ms);
+	return ms;
+}
+
+/* Queries out and no answer for this long: the server went silent (a
+ * black hole keeps TCP open); recycle it while the queries have time. */
+static uint32_t
+stall_ms(void)
+{
+	return MAX(UP_STALL_MIN_MS, cf->timeout_ms / 2);
+}
+
 static uint64_t
 conn_deadline(const struct up_conn *c)
 {
@@ -726,8 +776,10 @@ conn_deadline(const struct up_conn *c)
 	case UP_ST_HANDSHAKE:
 		return c->open_deadline_ms;
 	case UP_ST_READY:
-		if (c->n_queued + c->n_sent == 0 && cf->idle_timeout_ms > 0)
-			return c->last_used_ms + cf->idle_timeout_ms;
+		if (c->n_sent > 0)
+			return c->waiting_since_ms + stall_ms();
+		if (c->n_queued == 0 && idle_ms(c) != UINT32_MAX)
+			return c->last_used_ms + idle_ms(c);
 		break;
 	}
 	return UINT64_MAX;
@@ -756,14 +808,17 @@ up_tick(void *arg, uint64_t now)
 		c = conns[i];
 		if (conn_deadline(c) > now)
 			continue;
-		if (c->state == UP_ST_READY) {
+		if (c->state == UP_ST_READY && c->n_sent > 0)
+			conn_fail(c, "server not answering", 1);
+		else if (c->state == UP_ST_READY) {
 			log_debug("upstream %s: conn %d idle, closing",
 			    c->a->name, c->idx);
 			tls_close(&c->tls);
 			(void)tls_io(&c->tls, c->fd);
 			conn_shut(c);
 		} else
-			conn_fail(c, "handshake timeout");
+			conn_fail(c, c->state == UP_ST_CONNECTING ?
+			    "connect timeout" : "handshake timeout", 1);
 	}
 }
 
