@@ -61,6 +61,7 @@ on_signal(int signo)
 			log_info("clock synchronised: full certificate time "
 			    "checks from now on");
 		cert_set_clock_synced(1);
+		up_clock_synced();
 		break;
 	case SIGHUP:
 		log_warnx("SIGHUP: reloading is not supported yet; "

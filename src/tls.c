@@ -264,6 +264,13 @@ tls_is_ready(const struct tls_conn *t)
 }
 
 /* see tls.h */
+void
+tls_forget_session(struct tls_conn *t)
+{
+	t->has_session = 0;
+}
+
+/* see tls.h */
 int
 tls_resumed(const struct tls_conn *t)
 {

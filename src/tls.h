@@ -89,6 +89,10 @@ void	 tls_in_ack(struct tls_conn *, size_t n);
  */
 void	 tls_close(struct tls_conn *);
 
+/* Drop the saved session: the next handshake is a full one (X.509
+ * checked again). */
+void	 tls_forget_session(struct tls_conn *);
+
 /*
  * Why the connection ended or failed: "certificate name mismatch",
  * "unknown CA", "pin mismatch", "certificate expired", "connection

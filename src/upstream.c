@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "dns.h"
 #include "log.h"
 #include "loop.h"
@@ -40,6 +41,13 @@
 #define UP_NAME_CAP		(CONF_ADDRSTR_CAP + CONF_NAME_CAP + 4)
 #define UP_ERR_CAP		64
 
+/* Failure counters by kind, for SIGUSR1 and status. */
+enum up_fail { UP_F_NETWORK, UP_F_TIMEOUT, UP_F_CERT, UP_F_TLS,
+    UP_F_SILENT, UP_F_LOST, UP_F_N };
+
+static const char *const fail_name[UP_F_N] = { "network", "timeout",
+    "certificate", "tls", "silent", "lost" };
+
 enum up_state { UP_ST_CLOSED, UP_ST_CONNECTING, UP_ST_HANDSHAKE,
     UP_ST_READY };
 
@@ -61,6 +69,7 @@ struct up_conn {
 						 * answer while some are out */
 	uint32_t	 server_idle_ms;	/* RFC 7828 from answers; 0 none */
 	int		 has_server_idle;
+	int		 relaxed;		/* validated before clock sync */
 	int		 q_head, q_tail;	/* slots to write, in order */
 	size_t		 wr_off;	/* bytes of the head written */
 	int		 n_queued;
@@ -85,6 +94,7 @@ struct up_addr {
 	char		 last_err[UP_ERR_CAP];
 	uint64_t	 n_queries, n_answers, n_timeouts, n_handshakes,
 			 n_resumed, n_failures, n_resent;
+	uint64_t	 n_fail[UP_F_N];
 };
 
 static const char *errno_str(int);
@@ -99,6 +109,7 @@ static void	 conn_answer(struct up_conn *, uint8_t *, size_t);
 static void	 conn_set_state(struct up_conn *, int);
 static void	 conn_events(struct up_conn *);
 static void	 conn_fail(struct up_conn *, const char *, int);
+static int	 fail_kind(const struct up_conn *, const char *);
 static void	 conn_shut(struct up_conn *);
 static void	 enqueue(struct up_conn *, int);
 static void	 dequeue(struct up_conn *, int);
@@ -118,6 +129,7 @@ static int		 rr_next;
 static unsigned		 n_picks;
 static uint64_t		 last_probe_ms;
 static int		 any_dirty;
+static int		 any_relaxed;	/* a conn validated before clock sync */
 
 /* see upstream.h */
 int
@@ -304,11 +316,12 @@ pick_conn(struct up_addr *a)
 }
 
 static void
-addr_failed(struct up_addr *a, const char *why)
+addr_failed(struct up_addr *a, const char *why, int kind)
 {
 	uint64_t now = loop_now();
 
 	a->n_failures++;
+	a->n_fail[kind]++;
 	snprintf(a->last_err, sizeof(a->last_err), "%s", why);
 	a->backoff_ms = a->backoff_ms == 0 ? UP_BACKOFF_MIN_MS :
 	    MIN(a->backoff_ms * 2, UP_BACKOFF_MAX_MS);
@@ -352,6 +365,9 @@ up_submit(int slot)
 	int i, k, avoid;
 
 	BUG_ON(s->state != QT_WAIT || s->conn != -1);
+	/* the kernel may have learnt the time since (cert.c asks it) */
+	if (any_relaxed && cert_clock_synced())
+		up_clock_synced();
 	/* a resend prefers another address than the one that failed */
 	avoid = s->n_sent > 0 ? s->addr : -1;
 	for (k = 0; k < n_addrs; k++) {
@@ -450,7 +466,7 @@ conn_open(struct up_conn *c)
 	if (connect(fd, &a->sa.u.sa, a->sa.len) == -1 &&
 	    errno != EINPROGRESS) {
 		/* ENETUNREACH & co: the same as a dead upstream */
-		addr_failed(a, errno_str(errno));
+		addr_failed(a, errno_str(errno), UP_F_NETWORK);
 		close(fd);
 		return -1;
 	}
@@ -529,6 +545,8 @@ conn_pump(struct up_conn *c)
 			    a->name, tls_suite(&c->tls),
 			    tls_resumed(&c->tls) ? ", resumed" : "");
 			addr_good(a);
+			c->relaxed = !cert_clock_synced();
+			any_relaxed |= c->relaxed;
 			c->last_used_ms = loop_now();
 		}
 		if (c->state != UP_ST_READY)
@@ -718,11 +736,12 @@ conn_fail(struct up_conn *c, const char *why, int addr_fault)
 	int i, n = 0;
 
 	if (addr_fault)
-		addr_failed(c->a, why);
-	else if (c->n_sent > 0 || c->n_queued > 0)
+		addr_failed(c->a, why, fail_kind(c, why));
+	else if (c->n_sent > 0 || c->n_queued > 0) {
+		c->a->n_fail[UP_F_LOST]++;
 		log_info("upstream %s: connection lost with %d queries in "
 		    "flight: %s", c->a->name, c->n_sent + c->n_queued, why);
-	else
+	} else
 		log_debug("upstream %s: connection closed: %s", c->a->name,
 		    why);
 	conn_shut(c);
@@ -766,6 +785,23 @@ static uint32_t
 stall_ms(void)
 {
 	return MAX(UP_STALL_MIN_MS, cf->timeout_ms / 2);
+}
+
+/* Which counter a failure goes to (see conn_fail's callers). */
+static int
+fail_kind(const struct up_conn *c, const char *why)
+{
+	if (c->state == UP_ST_CONNECTING)
+		return strstr(why, "timeout") != NULL ? UP_F_TIMEOUT :
+		    UP_F_NETWORK;
+	if (c->state == UP_ST_READY)
+		return UP_F_SILENT;
+	if (strstr(why, "timeout") != NULL)
+		return UP_F_TIMEOUT;
+	if (strstr(why, "certificate") != NULL || strstr(why, "CA") != NULL ||
+	    strstr(why, "pin") != NULL)
+		return UP_F_CERT;
+	return UP_F_TLS;
 }
 
 static uint64_t
@@ -838,20 +874,46 @@ up_flush(void *arg)
 
 /* see upstream.h */
 void
+up_clock_synced(void)
+{
+	struct up_conn *c;
+	int i;
+
+	any_relaxed = 0;
+	for (i = 0; i < n_conns; i++) {
+		c = conns[i];
+		tls_forget_session(&c->tls);
+		if (c->state == UP_ST_READY && c->relaxed) {
+			log_info("upstream %s: clock synchronised, "
+			    "reconnecting to check the certificate in full",
+			    c->a->name);
+			conn_fail(c, "clock synchronised", 0);
+		}
+	}
+}
+
+/* see upstream.h */
+void
 up_log_stats(void)
 {
 	const struct up_addr *a;
-	int i;
+	char why[UP_F_N * 32];
+	size_t len;
+	int i, k;
 
 	for (i = 0; i < n_addrs; i++) {
 		a = &addrs[i];
+		why[0] = '\0';
+		for (k = 0, len = 0; k < UP_F_N && len < sizeof(why); k++)
+			len += (size_t)snprintf(why + len, sizeof(why) - len,
+			    " %s %" PRIu64, fail_name[k], a->n_fail[k]);
 		log_info("stats: upstream %s: %s, queries %" PRIu64
 		    ", answers %" PRIu64 ", timeouts %" PRIu64 ", resent %"
 		    PRIu64 ", handshakes %" PRIu64 " (resumed %" PRIu64
-		    "), failures %" PRIu64 "%s%s, rtt %" PRIu32 " ms",
+		    "), failures %" PRIu64 " (%s )%s%s, rtt %" PRIu32 " ms",
 		    a->name, a->is_down ? "down" : "up", a->n_queries,
 		    a->n_answers, a->n_timeouts, a->n_resent,
-		    a->n_handshakes, a->n_resumed, a->n_failures,
+		    a->n_handshakes, a->n_resumed, a->n_failures, why + 1,
 		    a->last_err[0] != '\0' ? ", last: " : "", a->last_err,
 		    a->srtt_ms);
 	}

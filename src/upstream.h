@@ -33,6 +33,12 @@ int	up_max_fds(const struct conf *);
 void	up_submit(int slot);
 /* Detach a slot that is being answered elsewhere (deadline). */
 void	up_forget(int slot);
+/*
+ * The wall clock became trustworthy: connections whose certificates were
+ * checked under the relaxed rule are closed and sessions forgotten, so
+ * the next handshake checks validity in full.
+ */
+void	up_clock_synced(void);
 /* Log the per-address counters (SIGUSR1). */
 void	up_log_stats(void);
 

@@ -102,6 +102,8 @@ t_main(int argc, char **argv, const char *module, const struct t_case *c,
 	size_t i;
 	int failed = 0, ran = 0;
 
+	/* keep every result line even if the process dies later */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < n; i++) {
 		if (argc > 1 && strcmp(argv[1], c[i].name) != 0)
 			continue;

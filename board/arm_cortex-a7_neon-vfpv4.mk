@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# arm_cortex-a7_neon-vfpv4: OpenWrt ipq40xx, sunxi (Cortex-A7) and the
+# like.  Hard-float EABI as OpenWrt builds it for VFP cores; musl (variant
+# armhf) built from source for Debian's arm-linux-gnueabihf-gcc.
+CROSS		= arm-linux-gnueabihf-
+MUSL_TARGET	= arm-linux-gnueabihf
+MUSL_CFLAGS	= -Os -mcpu=cortex-a7 -mfpu=neon-vfpv4 -mfloat-abi=hard
+MUSL_VARIANT	= armhf
+SYSROOT		= $(ABS_BUILDDIR)/sysroot-armhf
+CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs
+AR		= $(CROSS)ar
+STRIP		= $(CROSS)strip
+CFLAGS_BOARD	= $(SIZE_CFLAGS) -mcpu=cortex-a7 -mfpu=neon-vfpv4
+LDFLAGS_BOARD	= $(SIZE_LDFLAGS)
+ABI_FLAGS	= -mfloat-abi=hard
+STATIC		= yes
+QEMU		= qemu-arm-static -cpu cortex-a7
+NEEDS		= arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
+TEST_NEEDS	= qemu-arm-static:qemu-user-static

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# mips_24kc: OpenWrt ath79 and lantiq (QCA/Atheros AR9xxx/QCA95xx...),
+# MIPS32r2 24Kc, big-endian, no FPU.  Debian has no musl for mips at all;
+# the soft-float musl is built from source as for mipsel_24kc.
+CROSS		= mips-linux-gnu-
+MUSL_TARGET	= mips-linux-gnu
+MUSL_CFLAGS	= -Os -march=mips32r2 -msoft-float
+MUSL_VARIANT	= mips-sf
+SYSROOT		= $(ABS_BUILDDIR)/sysroot-mips-sf
+CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs
+AR		= $(CROSS)ar
+STRIP		= $(CROSS)strip
+CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc
+LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,--no-warn-mismatch
+ABI_FLAGS	= -msoft-float
+STATIC		= yes
+QEMU		= qemu-mips-static -cpu 24Kc
+FP_CHECK	= mips
+# yes: link board/softfp-trap.c (no FPU instruction left; %f would abort).
+SOFTFP_TRAP	= yes
+NEEDS		= mips-linux-gnu-gcc:gcc-mips-linux-gnu
+TEST_NEEDS	= qemu-mips-static:qemu-user-static

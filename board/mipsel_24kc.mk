@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# mipsel_24kc: OpenWrt ramips (MT7620/MT7621/MT7628), MIPS32r2 24Kc,
+# little-endian, no FPU.  Debian's musl-dev:mipsel is hard-float, so a
+# soft-float musl is built from source into build/sysroot-mipsel-sf
+# (TOOLCHAIN.md 3.4).  Debian's libgcc is hard-float: harmless for the
+# integer helpers, wrong for __adddf3 & co, hence no floating point in
+# dotfwd (checked by tests/run.sh).
+CROSS		= mipsel-linux-gnu-
+MUSL_TARGET	= mipsel-linux-gnu
+MUSL_CFLAGS	= -Os -march=mips32r2 -msoft-float
+MUSL_VARIANT	= mipsel-sf
+SYSROOT		= $(ABS_BUILDDIR)/sysroot-mipsel-sf
+CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs
+AR		= $(CROSS)ar
+STRIP		= $(CROSS)strip
+CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc
+LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,--no-warn-mismatch
+ABI_FLAGS	= -msoft-float
+STATIC		= yes
+QEMU		= qemu-mipsel-static -cpu 24Kc
+FP_CHECK	= mips
+# yes: link board/softfp-trap.c (no FPU instruction left; %f would abort).
+SOFTFP_TRAP	= yes
+NEEDS		= mipsel-linux-gnu-gcc:gcc-mipsel-linux-gnu
+TEST_NEEDS	= qemu-mipsel-static:qemu-user-static
