@@ -38,6 +38,7 @@
 #define UP_FASTEST_PROBE	16	/* fastest: every Nth pick rotates */
 #define UP_DOWN_SUMMARY_MS	60000	/* while down: one line a minute */
 #define UP_STALL_MIN_MS		500	/* no answer this long: black hole */
+#define UP_CLOCK_POLL_MS	1000
 #define UP_NAME_CAP		(CONF_ADDRSTR_CAP + CONF_NAME_CAP + 4)
 #define UP_ERR_CAP		64
 
@@ -125,11 +126,13 @@ static int		 n_addrs;
 static struct up_conn	**conns;	/* by idx */
 static int		 n_conns;
 static int		*retry;		/* scratch: slots of a failed conn */
+static int		 in_fail;
 static int		 rr_next;
 static unsigned		 n_picks;
 static uint64_t		 last_probe_ms;
 static int		 any_dirty;
 static int		 any_relaxed;	/* a conn validated before clock sync */
+static uint64_t		 last_clock_ms;
 
 /* see upstream.h */
 int
@@ -365,9 +368,6 @@ up_submit(int slot)
 	int i, k, avoid;
 
 	BUG_ON(s->state != QT_WAIT || s->conn != -1);
-	/* the kernel may have learnt the time since (cert.c asks it) */
-	if (any_relaxed && cert_clock_synced())
-		up_clock_synced();
 	/* a resend prefers another address than the one that failed */
 	avoid = s->n_sent > 0 ? s->addr : -1;
 	for (k = 0; k < n_addrs; k++) {
@@ -745,6 +745,9 @@ conn_fail(struct up_conn *c, const char *why, int addr_fault)
 		log_debug("upstream %s: connection closed: %s", c->a->name,
 		    why);
 	conn_shut(c);
+	/* 'retry' is shared scratch: a nested conn_fail would clobber it */
+	BUG_ON(in_fail);
+	in_fail = 1;
 	for (i = 0; i < qt->n; i++) {
 		s = &qt->slot[i];
 		if (s->state == QT_FREE || s->conn != c->idx)
@@ -764,6 +767,7 @@ conn_fail(struct up_conn *c, const char *why, int addr_fault)
 		else
 			up_submit(retry[i]);
 	}
+	in_fail = 0;
 }
 
 /* Close idle connections before the provider does: our idle_timeout_ms
@@ -864,6 +868,13 @@ up_flush(void *arg)
 	int i;
 
 	(void)arg;
+	/* the kernel may have learnt the time (cert.c asks it): once a
+	 * second while connections rest on the relaxed rule */
+	if (any_relaxed && loop_now() - last_clock_ms >= UP_CLOCK_POLL_MS) {
+		last_clock_ms = loop_now();
+		if (cert_clock_synced())
+			up_clock_synced();
+	}
 	if (!any_dirty)
 		return;
 	any_dirty = 0;
