@@ -52,7 +52,12 @@ endif
 ifeq ($(WERROR),1)
 WARN		+= -Werror
 endif
-DEFS		= -D_DEFAULT_SOURCE -DDOTFWD_VERSION=\"$(VERSION)\" $(DEFS_BOARD)
+# The build's date is the floor of "now" for certificate checks (a router
+# that boots in 1970 still refuses what expired before it was built).
+# OpenWrt and reproducible builds set SOURCE_DATE_EPOCH; else the commit.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+DEFS		= -D_DEFAULT_SOURCE -DDOTFWD_VERSION=\"$(VERSION)\" \
+		  -DDOTFWD_TIME_FLOOR=$(or $(SOURCE_DATE_EPOCH),0) $(DEFS_BOARD)
 
 # ---- BearSSL: BEARSSL_SRC may name a source tree or a tarball.
 BEARSSL_SRC	?=
