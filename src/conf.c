@@ -1726,3 +1726,38 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	free(buf);
 	return r;
 }
+
+/* see conf.h */
+void
+conf_schema(FILE *out)
+{
+	static const struct {
+		const char		*section;
+		const struct conf_opt	*tab;
+		size_t			 n;
+	} secs[] = {
+		{ "dotfwd", main_opts, nitems(main_opts) },
+		{ "upstream", upstream_opts, nitems(upstream_opts) },
+		{ "server", server_opts, nitems(server_opts) },
+	};
+	static const char *const kind_name[] = { "uint", "bool", "bool",
+	    "enum", "path", "hostname", "address", "address_list",
+	    "cidr_list", "pin_list" };
+	const struct conf_opt *t;
+	const char *const *e;
+	size_t i, k;
+
+	for (i = 0; i < nitems(secs); i++) {
+		for (k = 0; k < secs[i].n; k++) {
+			t = &secs[i].tab[k];
+			fprintf(out, "%s %s %s", secs[i].section, t->name,
+			    kind_name[t->kind]);
+			if (t->kind == OPT_UINT)
+				fprintf(out, " %u %u", (unsigned)t->lo,
+				    (unsigned)t->hi);
+			for (e = t->names; e != NULL && *e != NULL; e++)
+				fprintf(out, " %s", *e);
+			fputc('\n', out);
+		}
+	}
+}

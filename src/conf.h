@@ -107,6 +107,13 @@ int	conf_parse(struct conf *c, const char *name, const char *buf,
  */
 void	conf_dump(const struct conf *c, FILE *out);
 
+/*
+ * The option table, one line per option: "SECTION NAME TYPE [LO HI]
+ * [CHOICE...]", TYPE one of uint bool enum path hostname address
+ * address_list cidr_list pin_list.  For the LuCI page's test.
+ */
+void	conf_schema(FILE *out);
+
 /* "1.2.3.4:853" or "[::1]:853" into buf; returns buf. */
 const char *conf_addr_str(const struct conf_addr *, char *buf, size_t cap);
 #define CONF_ADDRSTR_CAP	64
