@@ -37,6 +37,7 @@
 
 /* sysexits(3) */
 #define EX_USAGE_	64
+#define EX_UNAVAILABLE_	69
 #define EX_SOFT_	70
 #define EX_OS_		71
 #define EX_CONFIG_	78

@@ -29,6 +29,7 @@
 static void	usage(void) DEAD;
 static void	on_signal(int);
 static void	drop_privileges(void);
+static int	status_main(int, char **);
 
 static struct conf	 conf;	/* big: keep it off the stack */
 static struct qt	 qtab;
@@ -38,7 +39,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
-	    "       dotfwd -V | --version\n");
+	    "       dotfwd -V | --version\n"
+	    "       dotfwd status [-c FILE]\n");
 	exit(EX_USAGE_);
 }
 
@@ -89,6 +91,23 @@ drop_privileges(void)
 		fatal(EX_OS_, "dropping privileges to %s", UNPRIV_USER);
 }
 
+/* dotfwd status [-c FILE] */
+static int
+status_main(int argc, char **argv)
+{
+	const char *file = DEFAULT_CONF;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c')
+			usage();
+		file = optarg;
+	}
+	if (optind != argc)
+		usage();
+	return st_status_query(file);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -101,6 +120,8 @@ main(int argc, char **argv)
 		printf("dotfwd %s\n", DOTFWD_VERSION);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "status") == 0)
+		return status_main(argc - 1, argv + 1);
 	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -153,11 +174,13 @@ main(int argc, char **argv)
 	lsn_init(&conf, &qtab);
 	cbs.answer = lsn_answer;
 	cbs.fail = lsn_fail;
-	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 1);
+	/* + the signal pipe, the status listener and its reader */
+	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 3);
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
+	st_status_init(file, up_status_json, cert_clock_synced);
 	drop_privileges();
 	st.start_ms = loop_clock();
 	log_info("dotfwd %s started: %d listen addresses, %d upstream "

@@ -1,14 +1,236 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stats.c: the counters struct and its SIGUSR1 line.  Integer only.
+ * stats.c: the counters struct, its SIGUSR1 line and the status socket
+ * behind `dotfwd status` (JSON).  Integer only.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
+#include "mem.h"
 #include "stats.h"
+
+#define ST_NAME_PREFIX	"dotfwd-status:"
+#define ST_CLIENT_MS	1000	/* a status reader gets this long */
 
 struct st st;
 
+static int	status_addr(const char *, struct sockaddr_un *, socklen_t *);
+static void	status_accept(void *, short);
+static void	status_write(void *, short);
+static void	status_drop(void);
+static size_t	status_json(char *, size_t);
+static uint64_t	status_next(void *);
+static void	status_tick(void *, uint64_t);
+
+static size_t	(*up_json)(char *, size_t, size_t);
+static int	(*is_synced)(void);
+static char	*doc;			/* ST_JSON_CAP */
+static size_t	 doc_len, doc_off;
+static int	 lfd = -1, lh = -1;	/* listener */
+static int	 cfd = -1, ch = -1;	/* the one reader being served */
+static uint64_t	 client_deadline_ms;
+
+/* Abstract socket name from the config's absolute path. */
+static int
+status_addr(const char *conf_path, struct sockaddr_un *sun, socklen_t *len)
+{
+	char abs[PATH_MAX];
+	int n;
+
+	if (realpath(conf_path, abs) == NULL)
+		return -1;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "%s%s",
+	    ST_NAME_PREFIX, abs);
+	if (n < 0 || (size_t)n >= sizeof(sun->sun_path) - 1)
+		return -1;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    (size_t)n);
+	return 0;
+}
+
+/* see stats.h */
+void
+st_status_init(const char *conf_path,
+    size_t (*upstreams)(char *, size_t, size_t), int (*clock_synced)(void))
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+
+	up_json = upstreams;
+	is_synced = clock_synced;
+	doc = mem_alloc(ST_JSON_CAP);
+	if (status_addr(conf_path, &sun, &len) == -1) {
+		log_warnx("status: no socket name for %s", conf_path);
+		return;
+	}
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd == -1 || bind(lfd, (struct sockaddr *)&sun, len) == -1 ||
+	    listen(lfd, 4) == -1) {
+		log_warn("status socket (is another dotfwd running with this "
+		    "configuration?)");
+		if (lfd != -1)
+			close(lfd);
+		lfd = -1;
+		return;
+	}
+	if ((lh = loop_add(lfd, status_accept, NULL)) == -1)
+		fatalx(EX_SOFT_, "no loop slot for the status socket");
+	loop_set(lh, POLLIN);
+	loop_timer(status_next, status_tick, NULL);
+}
+
+static uint64_t
+status_next(void *arg)
+{
+	(void)arg;
+	return cfd != -1 ? client_deadline_ms : UINT64_MAX;
+}
+
+/* A reader that does not take its document in time is dropped. */
+static void
+status_tick(void *arg, uint64_t now)
+{
+	(void)arg;
+	if (cfd != -1 && now >= client_deadline_ms)
+		status_drop();
+}
+
+static void
+status_accept(void *arg, short revents)
+{
+	int fd;
+
+	(void)arg;
+	(void)revents;
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		return;
+	if (cfd != -1) {
+		/* one reader at a time: a stuck one is dropped at its
+		 * deadline, the newcomer is simply closed */
+		close(fd);
+		return;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if ((ch = loop_add(fd, status_write, NULL)) == -1) {
+		close(fd);
+		return;
+	}
+	cfd = fd;
+	doc_len = status_json(doc, ST_JSON_CAP);
+	doc_off = 0;
+	client_deadline_ms = loop_now() + ST_CLIENT_MS;
+	loop_set(ch, POLLOUT);
+}
+
+static void
+status_write(void *arg, short revents)
+{
+	ssize_t n;
+
+	(void)arg;
+	(void)revents;
+	n = send(cfd, doc + doc_off, doc_len - doc_off, MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || (doc_off += (size_t)n) == doc_len)
+		status_drop();
+}
+
+static void
+status_drop(void)
+{
+	loop_del(ch);
+	close(cfd);
+	cfd = ch = -1;
+}
+
+/* Append printf output; stops (and stays) at cap - 1. */
+static size_t PRINTF(4, 5)
+add(char *buf, size_t len, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (len >= cap - 1)
+		return len;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return len;
+	return MIN(len + (size_t)n, cap - 1);
+}
+
+static size_t
+status_json(char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	len = add(buf, len, cap, "{\"version\": \"%s\", \"uptime\": %"
+	    PRIu64 ", \"clock_synced\": %s, \"totals\": {\"queries\": %"
+	    PRIu64 ", \"queries_udp\": %" PRIu64 ", \"queries_tcp\": %"
+	    PRIu64 ", \"answered\": %" PRIu64 ", \"servfail\": %" PRIu64
+	    ", \"timeouts\": %" PRIu64 ", \"refused\": %" PRIu64
+	    ", \"formerr\": %" PRIu64 ", \"truncated\": %" PRIu64
+	    ", \"table_full\": %" PRIu64 "}, \"upstreams\": ",
+	    DOTFWD_VERSION, (loop_now() - st.start_ms) / 1000,
+	    is_synced() ? "true" : "false", st.q_udp + st.q_tcp, st.q_udp,
+	    st.q_tcp, st.answered, st.servfail, st.timeouts, st.refused,
+	    st.formerr, st.truncated, st.qtab_full);
+	len = up_json(buf, len, cap);
+	len = add(buf, len, cap, "}\n");
+	return len;
+}
+
+/* see stats.h */
+int
+st_status_query(const char *conf_path)
+{
+	struct sockaddr_un sun;
+	struct pollfd pfd;
+	socklen_t len;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (status_addr(conf_path, &sun, &len) == -1) {
+		fprintf(stderr, "dotfwd: %s: %s\n", conf_path, strerror(errno));
+		return EX_CONFIG_;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, len) == -1) {
+		fprintf(stderr, "dotfwd: not running (no status socket for "
+		    "%s)\n", conf_path);
+		return EX_UNAVAILABLE_;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, 2000) != 1) {
+			fprintf(stderr, "dotfwd: status: no answer\n");
+			return EX_UNAVAILABLE_;
+		}
+		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+			break;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			return EX_OS_;
+	}
+	close(fd);
+	return n == 0 ? 0 : EX_OS_;
+}
 /* see stats.h */
 void
 st_log(uint64_t now_ms)

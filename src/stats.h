@@ -32,4 +32,21 @@ extern struct st st;
 /* Log the totals, one line. */
 void	st_log(uint64_t now_ms);
 
+#define ST_JSON_CAP	(64 * 1024)	/* a status document, at most */
+
+/*
+ * Serve `dotfwd status`: a unix socket in the abstract namespace named
+ * after the configuration file's absolute path (no file to clean up, no
+ * permission trouble after dropping root).  Each connection gets the
+ * status JSON and is closed.  'upstreams' appends the upstream array
+ * (JSON, no trailing newline) and returns the new length.  Start-up only;
+ * failure to bind is logged, not fatal.
+ */
+void	st_status_init(const char *conf_path,
+	    size_t (*upstreams)(char *buf, size_t len, size_t cap),
+	    int (*clock_synced)(void));
+
+/* The client: print the running daemon's status; returns an exit code. */
+int	st_status_query(const char *conf_path);
+
 #endif

@@ -903,6 +903,50 @@ up_clock_synced(void)
 	}
 }
 
+/* JSON string content: our names and reasons are plain; anything odd
+ * becomes '?' rather than an escape. */
+static const char *
+json_safe(const char *in, char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i < cap - 1; i++)
+		out[i] = in[i] < 0x20 || in[i] > 0x7e || in[i] == '"' ||
+		    in[i] == '\\' ? '?' : in[i];
+	out[i] = '\0';
+	return out;
+}
+
+/* see upstream.h */
+size_t
+up_status_json(char *buf, size_t len, size_t cap)
+{
+	const struct up_addr *a;
+	char as[CONF_ADDRSTR_CAP], err[UP_ERR_CAP];
+	int i, n;
+
+	for (i = 0; i < n_addrs && len < cap - 1; i++) {
+		a = &addrs[i];
+		n = snprintf(buf + len, cap - len, "%s{\"address\": \"%s\", "
+		    "\"auth_name\": \"%s\", \"state\": \"%s\", \"rtt_ms\": %"
+		    PRIu32 ", \"queries\": %" PRIu64 ", \"answers\": %" PRIu64
+		    ", \"timeouts\": %" PRIu64 ", \"handshakes\": %" PRIu64
+		    ", \"resumed\": %" PRIu64 ", \"failures\": %" PRIu64
+		    ", \"last_error\": \"%s\"}", i == 0 ? "[" : ", ",
+		    conf_addr_str(&a->sa, as, sizeof(as)), a->u->auth_name,
+		    a->is_down ? "down" : "up", a->srtt_ms, a->n_queries,
+		    a->n_answers, a->n_timeouts, a->n_handshakes, a->n_resumed,
+		    a->n_failures, json_safe(a->last_err, err, sizeof(err)));
+		if (n < 0)
+			break;
+		len = MIN(len + (size_t)n, cap - 1);
+	}
+	n = snprintf(buf + len, cap - len, "%s", n_addrs == 0 ? "[]" : "]");
+	if (n > 0)
+		len = MIN(len + (size_t)n, cap - 1);
+	return len;
+}
+
 /* see upstream.h */
 void
 up_log_stats(void)

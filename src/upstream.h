@@ -39,6 +39,9 @@ void	up_forget(int slot);
  * the next handshake checks validity in full.
  */
 void	up_clock_synced(void);
+/* Append the per-address status as a JSON array to buf (len used, cap
+ * available); returns the new length (for st_status_init). */
+size_t	up_status_json(char *buf, size_t len, size_t cap);
 /* Log the per-address counters (SIGUSR1). */
 void	up_log_stats(void);
 
