@@ -590,12 +590,15 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 {
 	struct qt_slot *q = &qt->slot[slot];
 	struct lsn_client *cl;
-	struct dns_msg m2;
+	struct dns_msg cm, m2;
 	size_t n;
 
 	if (slot_client(q, &cl) == 0) {
+		/* q->q carries our OPT; the answer's OPT follows the client */
+		cm = q->m;
+		cm.has_opt = q->client_edns;
 		n = dns_answer_for_client(msg, len, m, q->client_id, q->q,
-		    &q->m);
+		    &cm);
 		if (n != 0 && cl == NULL && n > q->udp_size) {
 			if (dns_parse_answer(msg, n, &m2) == DNS_OK)
 				n = dns_truncate(msg, n, q->udp_size, &m2,

@@ -965,7 +965,7 @@ up_log_stats(void)
 		log_info("stats: upstream %s: %s, queries %" PRIu64
 		    ", answers %" PRIu64 ", timeouts %" PRIu64 ", resent %"
 		    PRIu64 ", handshakes %" PRIu64 " (resumed %" PRIu64
-		    "), failures %" PRIu64 " (%s )%s%s, rtt %" PRIu32 " ms",
+		    "), failures %" PRIu64 " (%s)%s%s, rtt %" PRIu32 " ms",
 		    a->name, a->is_down ? "down" : "up", a->n_queries,
 		    a->n_answers, a->n_timeouts, a->n_resent,
 		    a->n_handshakes, a->n_resumed, a->n_failures, why + 1,
