@@ -541,10 +541,12 @@ conn_pump(struct up_conn *c)
 			a->n_handshakes++;
 			if (tls_resumed(&c->tls))
 				a->n_resumed++;
-			log_info("upstream %s: handshake complete (%s%s)",
+			/* while the address is down, only an answer (not
+			 * a handshake) brings it back: see conn_answer */
+			(a->is_down ? log_debug : log_info)(
+			    "upstream %s: handshake complete (%s%s)",
 			    a->name, tls_suite(&c->tls),
 			    tls_resumed(&c->tls) ? ", resumed" : "");
-			addr_good(a);
 			c->relaxed = !cert_clock_synced();
 			any_relaxed |= c->relaxed;
 			c->last_used_ms = loop_now();
@@ -635,6 +637,8 @@ conn_answer(struct up_conn *c, uint8_t *msg, size_t len)
 	c->n_sent--;
 	c->waiting_since_ms = loop_now();
 	a->n_answers++;
+	if (a->is_down || a->backoff_ms != 0)
+		addr_good(a);
 	if (m.has_keepalive) {
 		/* RFC 7828 3.3.2: the server's idea of our idle time */
 		c->server_idle_ms = m.keepalive_ms;
