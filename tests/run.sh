@@ -296,6 +296,28 @@ qemu_e2e() {
 	    run_script "qemu-e2e" "$f"
 }
 
+# packaging: the OpenWrt package (init script, config, SDK-style build)
+# and the LuCI app, checked with the builds made above.
+packaging() {
+	local f any=0 save=$ctx
+	ctx="[openwrt]"
+	section "openwrt package and LuCI app"
+	for f in tests/openwrt/[0-9]*.sh; do
+		[ -f "$f" ] || continue
+		any=1
+		DOTFWD=$TOP/build/native/dotfwd \
+		    CONFCHECK=$TOP/build/host-asan/confcheck \
+		    run_script "${f#tests/}" "$f"
+	done
+	if [ -f tests/luci/run.sh ]; then
+		any=1
+		CONFCHECK=$TOP/build/host-asan/confcheck \
+		    run_script luci/run.sh tests/luci/run.sh
+	fi
+	[ $any = 1 ] || skip "openwrt: no tests/openwrt or tests/luci"
+	ctx=$save
+}
+
 # ----------------------------------------------------------------------
 if [ "$net" = 1 ]; then
 	TEST_BOARDS=native
@@ -370,4 +392,7 @@ for b in $TEST_BOARDS; do
 		;;
 	esac
 done
+case " $TEST_BOARDS " in
+*" host-asan "*" native "*|*" native "*" host-asan "*) packaging ;;
+esac
 finish

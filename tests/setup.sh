@@ -11,7 +11,7 @@ set -eu
 PKGS="build-essential make musl-tools gcc-mipsel-linux-gnu
 gcc-aarch64-linux-gnu qemu-user-static unbound knot-dnsutils dnsutils
 dnsperf openssl clang-14 libclang-rt-14-dev xz-utils ca-certificates
-python3 procps"
+python3 procps nodejs busybox shellcheck"
 
 # shellcheck disable=SC2086
 set -- $PKGS ${TEST_PKGS:-} "$@"
