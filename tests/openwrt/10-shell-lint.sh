@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# 10-shell-lint: busybox sh -n and shellcheck -s sh on every shell file of
+# the OpenWrt package and of these tests.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+failed=0
+files="openwrt/dotfwd/files/dotfwd.init openwrt/dotfwd/files/dotfwd.ntp-hotplug
+$(ls tests/openwrt/*.sh openwrt/dotfwd/*.sh 2>/dev/null)"
+for tool in busybox shellcheck; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "skip - openwrt-lint: $tool is not installed"
+		continue
+	fi
+	for f in $files; do
+		if case $tool in
+		busybox) out=$(busybox sh -n "$f" 2>&1) ;;
+		shellcheck) out=$(shellcheck -s sh "$f" 2>&1) ;;
+		esac; then
+			echo "ok - openwrt-lint: $tool $f"
+		else
+			echo "not ok - openwrt-lint: $tool $f"
+			printf '%s\n' "$out" | sed 's/^/#   /'
+			failed=1
+		fi
+	done
+done
+exit $failed

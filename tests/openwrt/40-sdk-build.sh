@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# 40-sdk-build: build dotfwd the way the OpenWrt SDK's default
+# Build/Compile would for ramips (mipsel_24kc): the project's Makefile with
+# CC/CROSS/AR/STRIP on the command line, OpenWrt's TARGET_CFLAGS and
+# TARGET_LDFLAGS in the environment, a separate build folder, and BearSSL
+# from an unpacked tarball (as Build/Prepare leaves it).  Checks: a static,
+# MIPS32r2 little-endian, soft-float ELF; no build path left in it; runs
+# under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints PKG_VERSION of
+# openwrt/dotfwd/Makefile.
+#
+# CFLAGS are OpenWrt's for mipsel_24kc with the default hardening (seen in
+# OpenWrt build logs): -Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc
+# -fno-caller-saves -fno-plt -fhonour-copts -msoft-float
+# -fmacro-prefix-map=... -mips16 -minterlink-mips16 -Wformat
+# -Werror=format-security -fstack-protector -D_FORTIFY_SOURCE=1
+# -Wl,-z,now -Wl,-z,relro; LDFLAGS: -znow -zrelro.  Dropped:
+# -fhonour-copts (only OpenWrt's patched gcc knows it) and the -L staging
+# paths.  Debian's cross gcc is glibc-based, so musl comes from the
+# soft-float sysroot that "make BOARD=mipsel_24kc" builds; Debian's libgcc
+# is hard-float (ld warns; OpenWrt's is soft-float), so the check for FPU
+# instructions stays with the mipsel_24kc board's own tests.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+N=openwrt-sdk-build
+SYSROOT=$TOP/build/sysroot-mipsel-sf
+for t in mipsel-linux-gnu-gcc qemu-mipsel-static readelf; do
+	command -v $t >/dev/null 2>&1 || { echo "skip - $N: $t is not installed"; exit 0; }
+done
+if [ ! -f "$SYSROOT/lib/musl-gcc.specs" ]; then
+	echo "skip - $N: no soft-float musl sysroot (make BOARD=mipsel_24kc builds it)"
+	exit 0
+fi
+find_tarball() {
+	tarball=
+	for f in build/dl/bearssl*0.6*.tar.*; do
+		[ -f "$f" ] && { tarball=$f; return 0; }
+	done
+	return 1
+}
+find_tarball || { make -s fetch >/dev/null 2>&1; find_tarball; }
+[ -n "$tarball" ] || { echo "skip - $N: no BearSSL tarball in build/dl (make fetch failed)"; exit 0; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/openwrt-sdk.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+failed=0
+ok() { echo "ok - $N: $1"; }
+nok() { echo "not ok - $N: $1"; failed=1; }
+
+PKG_VERSION=$(sed -n 's/^PKG_VERSION:=//p' openwrt/dotfwd/Makefile)
+BUILD_DIR=$T/dotfwd-$PKG_VERSION
+mkdir -p "$BUILD_DIR"
+case "$tarball" in
+*.xz) tar -xJf "$tarball" -C "$BUILD_DIR" ;;
+*) tar -xzf "$tarball" -C "$BUILD_DIR" ;;
+esac
+BR=$BUILD_DIR/bearssl-0.6
+[ -f "$BR/inc/bearssl.h" ] || { nok "BearSSL tarball unpacks to bearssl-0.6/"; exit 1; }
+
+CROSS=mipsel-linux-gnu-
+TARGET_CFLAGS="-Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc -fno-caller-saves -fno-plt -msoft-float -fmacro-prefix-map=$TOP=dotfwd-$PKG_VERSION -fmacro-prefix-map=$BUILD_DIR=dotfwd-$PKG_VERSION -mips16 -minterlink-mips16 -Wformat -Werror=format-security -fstack-protector -D_FORTIFY_SOURCE=1 -Wl,-z,now -Wl,-z,relro"
+TARGET_LDFLAGS="-znow -zrelro"
+start=$(date +%s)
+# Build/Compile/Default: $(MAKE_VARS) $(MAKE) -C ... $(MAKE_FLAGS)
+if CFLAGS="$TARGET_CFLAGS" LDFLAGS="$TARGET_LDFLAGS" \
+    make -C "$TOP" BUILDDIR="$T/build" \
+	AR=${CROSS}ar CC="${CROSS}gcc -specs $SYSROOT/lib/musl-gcc.specs" \
+	STRIP=${CROSS}strip CROSS=$CROSS \
+	BEARSSL_SRC="$BR" HOSTCC=cc JOBS="${JOBS:-2}" >"$T/build.log" 2>&1
+then
+	ok "make with the SDK's CC/CFLAGS/LDFLAGS ($(( $(date +%s) - start ))s)"
+else
+	nok "make with the SDK's CC/CFLAGS/LDFLAGS"
+	tail -n 30 "$T/build.log" | sed 's/^/#   /'
+	exit 1
+fi
+BIN=$T/build/custom/dotfwd
+[ -f "$BIN" ] || { nok "build/custom/dotfwd exists"; exit 1; }
+
+if grep -q -- '-march=\|-O2' "$T/build/custom/flags"; then
+	nok "no -march/-O2 of the project's own in SDK mode"
+	sed 's/^/#   /' "$T/build/custom/flags"
+else
+	ok "no -march/-O2 of the project's own in SDK mode"
+fi
+hdr=$(readelf -h "$BIN")
+case "$hdr" in
+*"Class:"*ELF32*"little endian"*"Machine:"*MIPS*) ok "ELF32 little-endian MIPS" ;;
+*) nok "ELF32 little-endian MIPS"; printf '%s\n' "$hdr" | sed 's/^/#   /' ;;
+esac
+if readelf -lW "$BIN" | grep -q INTERP || readelf -d "$BIN" 2>/dev/null | grep -q NEEDED; then
+	nok "static (no INTERP, no NEEDED)"
+else
+	ok "static (no INTERP, no NEEDED)"
+fi
+attrs=$(readelf -A "$BIN" 2>/dev/null)
+case "$attrs" in
+*"ISA: MIPS32r2"*) ok "ISA MIPS32r2" ;;
+*) nok "ISA MIPS32r2"; printf '%s\n' "$attrs" | sed 's/^/#   /' ;;
+esac
+case "$attrs" in
+*"FP ABI: Soft float"*) ok "FP ABI soft float" ;;
+*) nok "FP ABI soft float"; printf '%s\n' "$attrs" | sed 's/^/#   /' ;;
+esac
+if grep -aq -e "$T" -e "$TOP" "$BIN"; then
+	nok "no build paths in the binary"
+else
+	ok "no build paths in the binary"
+fi
+v=$(qemu-mipsel-static -cpu 24Kc "$BIN" -V 2>&1)
+if [ "$v" = "dotfwd $PKG_VERSION" ]; then
+	ok "qemu 24Kc: dotfwd -V prints PKG_VERSION ($v)"
+else
+	nok "qemu 24Kc: dotfwd -V prints PKG_VERSION ($PKG_VERSION): got '$v'"
+fi
+if out=$(qemu-mipsel-static -cpu 24Kc "$BIN" -t -c openwrt/dotfwd/files/dotfwd.config 2>&1); then
+	ok "qemu 24Kc: dotfwd -t accepts the default config"
+else
+	nok "qemu 24Kc: dotfwd -t accepts the default config"
+	printf '%s\n' "$out" | sed 's/^/#   /'
+fi
+exit $failed
