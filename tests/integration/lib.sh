@@ -641,3 +641,348 @@ dnsq() {
 	echo "\$ dnsq.py $*" >"$LAST_OUT"
 	python3 "$DNSQ" "$@" >>"$LAST_OUT" 2>&1
 }
+
+# ================================================================ 1xx helpers
+# For the fault-injection scripts (tests/integration/1[0-9][0-9]-*.sh):
+# the dotfault server, dotfwd without -v, the SIGUSR1 counters, paced and
+# parallel clients, a certificate valid from tomorrow.
+
+# ---------------------------------------------------------------- dotfault
+
+# need_dotfault: $DOTFAULT (tests/run.sh sets it; default the host-asan
+# build) must be runnable.
+need_dotfault() {
+	: "${DOTFAULT:=$LIB_DIR/../../build/host-asan/dotfault}"
+	[ -x "$DOTFAULT" ] || bail "$SCRIPT: DOTFAULT runnable" \
+	    "not found: $DOTFAULT (make BOARD=host-asan test-build)"
+}
+
+# start_dotfault NAME PORT [OPT...]: the fault server on 127.0.0.1:PORT
+# ($FT_ADDR overrides the address) with $PKI/dot.pem and dot.key (later
+# "-c FILE -k FILE" in OPT win), logging to $T/NAME.flog.  Sets FT_PID;
+# returns once it logged "ready", bails when it exits or stays silent.
+start_dotfault() {
+	local name=$1 port=$2
+	shift 2
+	echo "${FT_ADDR:-127.0.0.1}:$port" >"$T/$name.flisten"
+	if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi >"$T/$name.fopts"
+	_run_dotfault "$name"
+}
+
+_run_dotfault() {
+	local name=$1 listen opts=() log="$T/$1.flog" n0 i
+	listen=$(cat "$T/$name.flisten")
+	mapfile -t opts <"$T/$name.fopts"
+	n0=$(_ft_ready "$log")
+	"$DOTFAULT" -l "$listen" -c "$PKI/dot.pem" -k "$PKI/dot.key" \
+	    --log "$log" "${opts[@]}" >>"$T/$name.ferr" 2>&1 &
+	FT_PID=$!
+	PIDS+=("$FT_PID")
+	echo "$FT_PID" >"$T/$name.fpid"
+	for i in $(seq $((50 * SLOW))); do
+		[ "$(_ft_ready "$log")" -gt "$n0" ] && return 0
+		alive "$FT_PID" || break
+		sleep 0.1
+	done
+	bail "$SCRIPT: dotfault $name starts" "$DOTFAULT -l $listen ${opts[*]}" \
+	    "$(tail -n 20 "$T/$name.ferr" "$log" 2>/dev/null)"
+}
+
+_ft_ready() {
+	local n
+	n=$(grep -cE '^([0-9]+ )?ready$' "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# stop_dotfault NAME / restart_dotfault NAME (same port and options; the
+# log goes on in the same file).  ft_pid NAME: its PID.
+stop_dotfault() { stop_pid "$(cat "$T/$1.fpid")"; }
+restart_dotfault() { _run_dotfault "$1"; }
+ft_pid() { cat "$T/$1.fpid"; }
+
+# ft_log NAME: the log file.  ft_count NAME ERE [FROM]: how many lines of
+# it match ERE (from line FROM on, default 1).  ft_lines NAME: its length
+# now (for FROM: ft_count NAME ERE $((n + 1))).
+ft_log() { echo "$T/$1.flog"; }
+ft_count() {
+	tail -n +"${3:-1}" "$T/$1.flog" 2>/dev/null | grep -cE -- "$2" || true
+}
+ft_lines() { wc -l <"$T/$1.flog"; }
+# dotfault_count NAME ERE: the same as ft_count without FROM.
+dotfault_count() { ft_count "$1" "$2"; }
+
+# ft_wait NAME ERE FROM MAX_MS: wait (bounded, x SLOW) until a line from
+# FROM on matches ERE; FT_WAITED gets the milliseconds waited.
+ft_wait() {
+	local t0 lim=$(($4 * SLOW))
+	t0=$(ms)
+	while :; do
+		FT_WAITED=$(($(ms) - t0))
+		[ "$(ft_count "$1" "$2" "$3")" -gt 0 ] && return 0
+		[ "$FT_WAITED" -ge "$lim" ] && return 1
+		sleep 0.05
+	done
+}
+
+# df_wait ERE FROM MAX_MS [LOG]: the same for the dotfwd log (FROM: a line
+# count from df_lines; lines after it); DF_WAITED gets the time waited.
+df_wait() {
+	local t0 lim=$(($3 * SLOW))
+	t0=$(ms)
+	while :; do
+		DF_WAITED=$(($(ms) - t0))
+		df_since "$2" "${4:-$DF_LOG}" | grep -qE -- "$1" && return 0
+		[ "$DF_WAITED" -ge "$lim" ] && return 1
+		sleep 0.05
+	done
+}
+
+# ft_signal NAME SIG: USR1 toggles the black hole, USR2 resets every
+# connection; waits for dotfault to log the effect ("silent on|off", or a
+# "close reason=sigusr2" when it had connections).
+ft_signal() {
+	local name=$1 sig=$2 n0 i
+	n0=$(ft_lines "$name")
+	kill -"$sig" "$(ft_pid "$name")" || return 1
+	[ "$sig" = USR1 ] || { sleep 0.2; return 0; }
+	for i in $(seq $((30 * SLOW))); do
+		[ "$(ft_count "$name" '^([0-9]+ )?silent (on|off)$' $((n0 + 1)))" -gt 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- dotfwd
+
+# launch_dotfwd_quiet CONF: launch_dotfwd without -v, so the log level is
+# the configuration's (conf_main writes debug: pass log_level=info).
+launch_dotfwd_quiet() {
+	DF_CONF=$1
+	DF_LOG="$1.log"
+	# shellcheck disable=SC2086
+	$DOTFWD -c "$1" >"$DF_LOG" 2>&1 &
+	DF_PID=$!
+	PIDS+=("$DF_PID")
+}
+
+# df_lines [LOG]: the dotfwd log's length now.  df_since N [LOG]: its
+# lines after line N (without the "dotfwd: " prefix).
+df_lines() { wc -l <"${1:-$DF_LOG}"; }
+df_since() { tail -n +"$(($1 + 1))" "${2:-$DF_LOG}" | sed 's/^dotfwd: //'; }
+
+# sigusr1_stats [PID [LOG]]: SIGUSR1 the daemon, wait for its "stats:"
+# lines, keep them in $T/stats.out (STATS_OUT) and show them as "# "
+# diagnostics.  Fails when no totals line comes within 5 s.
+STATS_OUT=
+sigusr1_stats() {
+	local pid=${1:-$DF_PID} log=${2:-$DF_LOG} n0 i
+	n0=$(df_lines "$log")
+	STATS_OUT="$T/stats.out"
+	: >"$STATS_OUT"
+	kill -USR1 "$pid" 2>/dev/null || return 1
+	for i in $(seq $((50 * SLOW))); do
+		df_since "$n0" "$log" | grep -q '^stats: uptime' && break
+		sleep 0.1
+	done
+	sleep 0.2	# the per-address lines follow the totals at once
+	df_since "$n0" "$log" | grep '^stats: ' >"$STATS_OUT"
+	diag - <"$STATS_OUT"
+	grep -q '^stats: uptime' "$STATS_OUT"
+}
+
+# stat_up ADDR:PORT FIELD: a counter from the last sigusr1_stats line of
+# that address (queries answers timeouts resent handshakes resumed
+# failures network timeout certificate tls silent lost rtt); empty when
+# absent.  stat_up_state ADDR:PORT: up or down.  stat_total FIELD: from
+# the totals line (udp tcp answered servfail timeouts refused ...).
+stat_up() {
+	grep -F "stats: upstream $1 " "$STATS_OUT" | tail -n 1 |
+	    grep -oE "[ (]$2 [0-9]+" | head -n 1 | grep -oE '[0-9]+$' || true
+}
+stat_up_state() {
+	grep -F "stats: upstream $1 " "$STATS_OUT" | tail -n 1 |
+	    grep -oE '\): (up|down),' | grep -oE 'up|down' || true
+}
+stat_total() {
+	grep '^stats: uptime' "$STATS_OUT" | tail -n 1 |
+	    grep -oE "[ (]$1 [0-9]+" | head -n 1 | grep -oE '[0-9]+$' || true
+}
+
+# ge VALUE MIN / le VALUE MAX: numeric comparisons that are false (not an
+# error) when VALUE is empty or not a number.
+ge() { [[ ${1:-} =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ]; }
+le() { [[ ${1:-} =~ ^[0-9]+$ ]] && [ "$1" -le "$2" ]; }
+
+# ---------------------------------------------------------------- clients
+
+# dns_pace PORT COUNT INTERVAL_MS WAIT_S [NAME[/TYPE]]: COUNT UDP queries
+# for NAME (default a.test; a "%d" in it becomes the query's number N),
+# one every INTERVAL_MS, each from its own socket; every reply
+# is collected (for up to WAIT_S after its query, and 300 ms after its
+# first reply to see a duplicate) without holding up the pace.  $T/pace.out (also LAST_OUT) gets one line per query
+# "N SENT_MS RCODE|noreply LATENCY_MS REPLIES", then the summary
+# "pace sent N answered N noreply N duplicate N rcodes R:n,... max_ms M
+# first_noerror_ms F" (F: from the first query's send time, -1 if none).
+# Returns 0 when every query got exactly one reply.
+dns_pace() {
+	LAST_OUT="$T/pace.out"
+	python3 - "$@" >"$LAST_OUT" 2>&1 <<'EOF'
+import random, select, socket, struct, sys, time
+port, count, interval, wait = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+tmpl, _, qtype = (sys.argv[5] if len(sys.argv) > 5 else "a.test").partition("/")
+qt = {"A": 1, "AAAA": 28, "TXT": 16}[(qtype or "A").upper()]
+RC = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED", 1: "FORMERR"}
+def q(qid, i):
+    name = tmpl % i if "%d" in tmpl else tmpl
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(
+        bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack("!HH", qt, 1)
+t0 = time.monotonic()
+qs = []       # [sock, id, sent, rcode, latency, replies, watch until]
+nxt = t0
+while True:
+    now = time.monotonic()
+    if len(qs) < count and now >= nxt:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("127.0.0.1", port))
+        qid = random.randrange(65536)
+        s.send(q(qid, len(qs)))
+        qs.append([s, qid, now, None, None, 0, now + wait])
+        nxt += interval / 1000.0
+        continue
+    for x in qs:
+        if x[0] is not None and now >= x[6]:
+            x[0].close(); x[0] = None
+    live = [x for x in qs if x[0] is not None]
+    if len(qs) == count and not live:
+        break
+    until = min([x[6] for x in live] + ([nxt] if len(qs) < count else []))
+    r, _, _ = select.select([x[0] for x in live], [], [], max(0.0, until - now))
+    for s in r:
+        x = next(y for y in qs if y[0] is s)
+        try:
+            buf = s.recv(65535)
+        except OSError:
+            continue
+        if len(buf) < 12 or struct.unpack("!H", buf[:2])[0] != x[1]:
+            continue
+        x[5] += 1
+        if x[3] is None:
+            x[3] = RC.get(buf[3] & 15, str(buf[3] & 15))
+            x[4] = int((time.monotonic() - x[2]) * 1000)
+            x[6] = min(x[6], time.monotonic() + 0.3)   # watch for duplicates
+rc = {}
+first = -1
+for i, x in enumerate(qs):
+    print("%d %d %s %s %d" % (i, (x[2] - t0) * 1000, x[3] or "noreply",
+          x[4] if x[4] is not None else -1, x[5]))
+    if x[3]:
+        rc[x[3]] = rc.get(x[3], 0) + 1
+    if x[3] == "NOERROR" and first < 0:
+        first = int((x[2] - t0) * 1000 + x[4])
+ans = sum(1 for x in qs if x[3])
+dup = sum(1 for x in qs if x[5] > 1)
+print("pace sent %d answered %d noreply %d duplicate %d rcodes %s max_ms %d first_noerror_ms %d" % (
+    len(qs), ans, len(qs) - ans, dup, ",".join("%s:%d" % kv for kv in sorted(rc.items())) or "-",
+    max([x[4] for x in qs if x[4] is not None] or [-1]), first))
+sys.exit(0 if ans == len(qs) and dup == 0 else 1)
+EOF
+}
+
+# pace_field KEY: a number from dns_pace's summary ("answered", "max_ms"...)
+# pace_rcode RCODE: how many replies had it.
+pace_field() {
+	grep '^pace ' "$T/pace.out" | grep -oE "(^| )$1 -?[0-9]+" | grep -oE -- '-?[0-9]+$'
+}
+pace_rcode() {
+	local n
+	n=$(grep '^pace ' "$T/pace.out" | grep -oE "[ ,]$1:[0-9]+" | grep -oE '[0-9]+$')
+	echo "${n:-0}"
+}
+
+# par_dig N DIG-ARGS...: N dig processes at once (one try, 4 s x SLOW
+# each); outputs in $T/par.I.out.  Sets PAR_REPLIES (digs that printed
+# exactly one status line), PAR_MULTI (more than one), PAR_NONE (none),
+# PAR_NOERROR, PAR_SERVFAIL, PAR_MAX_MS (slowest "Query time").
+par_dig() {
+	local n=$1 i f c pids=() st qt
+	shift
+	for i in $(seq "$n"); do
+		dig +tries=1 +time=$((4 * SLOW)) "$@" >"$T/par.$i.out" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}" 2>/dev/null
+	PAR_REPLIES=0 PAR_MULTI=0 PAR_NONE=0 PAR_NOERROR=0 PAR_SERVFAIL=0 PAR_MAX_MS=0
+	for i in $(seq "$n"); do
+		f="$T/par.$i.out"
+		c=$(grep -c 'status: ' "$f")
+		case $c in
+		0) PAR_NONE=$((PAR_NONE + 1)); LAST_OUT=$f ;;
+		1) PAR_REPLIES=$((PAR_REPLIES + 1)) ;;
+		*) PAR_MULTI=$((PAR_MULTI + 1)); LAST_OUT=$f ;;
+		esac
+		st=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' "$f" | head -n 1)
+		[ "$st" = NOERROR ] && PAR_NOERROR=$((PAR_NOERROR + 1))
+		[ "$st" = SERVFAIL ] && PAR_SERVFAIL=$((PAR_SERVFAIL + 1))
+		qt=$(sed -n 's/^;; Query time: \([0-9]*\) msec.*/\1/p' "$f" | head -n 1)
+		[ -n "$qt" ] && [ "$qt" -gt "$PAR_MAX_MS" ] && PAR_MAX_MS=$qt
+	done
+	diag "par_dig $n x dig $*: replies $PAR_REPLIES, none $PAR_NONE, more than one $PAR_MULTI," \
+	    "NOERROR $PAR_NOERROR, SERVFAIL $PAR_SERVFAIL, slowest $PAR_MAX_MS ms"
+}
+
+# ---------------------------------------------------------------- clock
+
+# kernel_clock_synced: adjtimex() says the clock is synchronised (no
+# STA_UNSYNC): then dotfwd starts with strict time checks.
+kernel_clock_synced() {
+	python3 - <<'EOF'
+import ctypes, ctypes.util, sys
+L = ctypes.c_long
+class Timex(ctypes.Structure):
+    _fields_ = [("modes", ctypes.c_uint), ("offset", L), ("freq", L), ("maxerror", L),
+                ("esterror", L), ("status", ctypes.c_int), ("constant", L), ("precision", L),
+                ("tolerance", L), ("tv_sec", L), ("tv_usec", L), ("tick", L), ("ppsfreq", L),
+                ("jitter", L), ("shift", ctypes.c_int), ("stabil", L), ("jitcnt", L),
+                ("calcnt", L), ("errcnt", L), ("stbcnt", L), ("tai", ctypes.c_int),
+                ("pad", ctypes.c_int * 11)]
+libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+t = Timex()
+if libc.adjtimex(ctypes.byref(t)) == -1:
+    sys.exit(1)                     # unknown: treat as not synchronised
+sys.exit(0 if not (t.status & 0x40) else 1)   # STA_UNSYNC
+EOF
+}
+
+# pki_leaf_dates NAME DNSNAME CA START END: an EC leaf like pki_leaf's,
+# valid from START to END (openssl ca dates, YYYYMMDDHHMMSSZ), e.g. from
+# tomorrow for the "not yet valid" rule.
+pki_leaf_dates() {
+	local name=$1 dns=$2 ca=$3 start=$4 end=$5 d="$PKI/db.$1"
+	local key="$PKI/$name.key" csr="$PKI/$name.csr" ext="$PKI/$name.ext"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null &&
+	openssl req -new -key "$key" -out "$csr" -subj "/CN=$dns" 2>/dev/null || return 1
+	cat >"$ext" <<-EOF
+	subjectAltName=DNS:$dns
+	basicConstraints=critical,CA:FALSE
+	keyUsage=critical,digitalSignature,keyEncipherment
+	extendedKeyUsage=serverAuth
+	authorityKeyIdentifier=keyid
+	EOF
+	mkdir -p "$d" && : >"$d/index.txt" && openssl rand -hex 8 >"$d/serial" || return 1
+	cat >"$d/ca.cnf" <<-EOF
+	[ ca ]
+	default_ca = tca
+	[ tca ]
+	database = $d/index.txt
+	new_certs_dir = $d
+	serial = $d/serial
+	default_md = sha256
+	policy = pol
+	unique_subject = no
+	[ pol ]
+	commonName = supplied
+	EOF
+	openssl ca -batch -config "$d/ca.cnf" -cert "$PKI/$ca.pem" -keyfile "$PKI/$ca.key" \
+	    -in "$csr" -out "$PKI/$name.pem" -startdate "$start" -enddate "$end" \
+	    -extfile "$ext" -notext >/dev/null 2>&1
+}
