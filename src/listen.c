@@ -223,12 +223,8 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 	struct dns_msg m;
 	int r, i, allowed;
 
-	r = len > DNS_QUERY_MAX ? (len < DNS_HDR_LEN ? DNS_ETRUNC :
-	    DNS_EFORMAT) : dns_parse_query(buf, len, &m);
-	if (len > DNS_QUERY_MAX) {
-		memset(&m, 0, sizeof(m));
-		m.flags = (uint16_t)(buf[2] << 8 | buf[3]);
-	}
+	/* longer than DNS_QUERY_MAX is DNS_EFORMAT, header still read */
+	r = dns_parse_query(buf, len, &m);
 	if (r == DNS_ETRUNC || (m.flags & DNS_F_QR)) {
 		st.dropped++;
 		return;

@@ -91,7 +91,8 @@ struct up_addr {
 	uint64_t	 summary_ms;		/* next "still down" line */
 	uint32_t	 backoff_ms;
 	uint64_t	 backoff_until_ms;
-	uint32_t	 srtt_ms;		/* 0: not measured yet */
+	uint32_t	 srtt8;			/* smoothed RTT in 1/8 ms;
+						 * 0: not measured yet */
 	char		 last_err[UP_ERR_CAP];
 	uint64_t	 n_queries, n_answers, n_timeouts, n_handshakes,
 			 n_resumed, n_failures, n_resent;
@@ -249,8 +250,8 @@ pick_addr(int avoid)
 			for (i = 0; i < n_addrs; i++) {
 				if (i == avoid || !addr_ok(&addrs[i], now))
 					continue;
-				if (best == -1 || addrs[i].srtt_ms <
-				    addrs[best].srtt_ms)
+				if (best == -1 || addrs[i].srtt8 <
+				    addrs[best].srtt8)
 					best = i;
 			}
 			break;
@@ -645,8 +646,10 @@ conn_answer(struct up_conn *c, uint8_t *msg, size_t len)
 		c->has_server_idle = 1;
 	}
 	rtt = loop_now() - s->sent_ms;
-	a->srtt_ms = a->srtt_ms == 0 ? (uint32_t)MAX(rtt, 1) :
-	    (uint32_t)((7 * (uint64_t)a->srtt_ms + rtt) / 8);
+	/* 7/8 smoothing kept in 1/8 ms (as TCP does): no rounding drift */
+	rtt = MIN(rtt, 60000);
+	a->srtt8 = a->srtt8 == 0 ? (uint32_t)MAX(8 * rtt, 1) :
+	    (uint32_t)MAX(1, a->srtt8 - a->srtt8 / 8 + rtt);
 	cbs.answer(i, msg, len, &m);
 }
 
@@ -766,7 +769,10 @@ conn_fail(struct up_conn *c, const char *why, int addr_fault)
 	c->n_sent = 0;
 	for (i = 0; i < n; i++) {
 		s = &qt->slot[retry[i]];
-		if (s->n_sent >= UP_MAX_SENDS || now >= s->deadline_ms)
+		if (now >= s->deadline_ms) {
+			st.timeouts++;
+			cbs.fail(retry[i], DNS_RC_SERVFAIL);
+		} else if (s->n_sent >= UP_MAX_SENDS)
 			cbs.fail(retry[i], DNS_RC_SERVFAIL);
 		else
 			up_submit(retry[i]);
@@ -907,6 +913,13 @@ up_clock_synced(void)
 	}
 }
 
+/* Smoothed RTT in ms, at least 1 once measured. */
+static uint32_t
+rtt_ms(const struct up_addr *a)
+{
+	return a->srtt8 == 0 ? 0 : MAX(1, (a->srtt8 + 4) / 8);
+}
+
 /* JSON string content: our names and reasons are plain; anything odd
  * becomes '?' rather than an escape. */
 static const char *
@@ -938,7 +951,7 @@ up_status_json(char *buf, size_t len, size_t cap)
 		    ", \"resumed\": %" PRIu64 ", \"failures\": %" PRIu64
 		    ", \"last_error\": \"%s\"}", i == 0 ? "[" : ", ",
 		    conf_addr_str(&a->sa, as, sizeof(as)), a->u->auth_name,
-		    a->is_down ? "down" : "up", a->srtt_ms, a->n_queries,
+		    a->is_down ? "down" : "up", rtt_ms(a), a->n_queries,
 		    a->n_answers, a->n_timeouts, a->n_handshakes, a->n_resumed,
 		    a->n_failures, json_safe(a->last_err, err, sizeof(err)));
 		if (n < 0)
@@ -974,6 +987,6 @@ up_log_stats(void)
 		    a->n_answers, a->n_timeouts, a->n_resent,
 		    a->n_handshakes, a->n_resumed, a->n_failures, why + 1,
 		    a->last_err[0] != '\0' ? ", last: " : "", a->last_err,
-		    a->srtt_ms);
+		    rtt_ms(a));
 	}
 }
