@@ -66,8 +66,10 @@ on_signal(int signo)
 		up_clock_synced();
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reloading is not supported yet; "
-		    "restart dotfwd to apply a new configuration");
+		/* the WAN may be back: retry backed-off upstreams now */
+		up_recheck();
+		log_info("SIGHUP: re-checking upstreams; the configuration "
+		    "is not re-read (restart dotfwd to apply a new one)");
 		break;
 	default:
 		break;

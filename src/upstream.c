@@ -895,6 +895,17 @@ up_flush(void *arg)
 
 /* see upstream.h */
 void
+up_recheck(void)
+{
+	int i;
+
+	for (i = 0; i < n_addrs; i++)
+		addrs[i].backoff_until_ms = 0;
+	last_probe_ms = 0;
+}
+
+/* see upstream.h */
+void
 up_clock_synced(void)
 {
 	struct up_conn *c;

@@ -42,6 +42,12 @@ void	up_clock_synced(void);
 /* Append the per-address status as a JSON array to buf (len used, cap
  * available); returns the new length (for st_status_init). */
 size_t	up_status_json(char *buf, size_t len, size_t cap);
+/*
+ * Re-check every address now (SIGHUP; the init script sends it on WAN
+ * events): back-off waits end, so the next query tries each address in
+ * policy order again.  Connections and queries in flight are untouched.
+ */
+void	up_recheck(void);
 /* Log the per-address counters (SIGUSR1). */
 void	up_log_stats(void);
 

@@ -63,4 +63,23 @@ check "first dead again: back-off reset by its answers: retry in 2000 ms first (
     eval '[ "${r%% *}" = 2000 ]'
 check "first dead again: a second \"is down\" line" \
     [ "$(df_since "$n0" | grep -cF "upstream $A is down: connection refused")" -eq 1 ]
+
+# ---- SIGHUP (the init script sends it on WAN events): back-off waits end
+# at once.  5 s more of queries take A's back-off to 8 s (attempts at
+# about 0, 1, 3, 7 s); A comes back while still backed off: a query goes
+# to B; after SIGHUP the next one goes to A, the same process.
+dns_pace "$DP" 25 200 3 a.test
+restart_dotfault A
+PID0=$DF_PID
+qdig @127.0.0.1 -p "$DP" pre-hup.test A
+check "back but backed off: the query goes to the second address" \
+    eval '[ "$(ft_count A "name=pre-hup\\.test\\. ")" = 0 ] && [ "$(ft_count B "name=pre-hup\\.test\\. ")" -ge 1 ]'
+n1=$(df_lines)
+kill -HUP "$DF_PID"
+df_wait "re-checking upstreams" "$n1" 1000 || true
+qdig @127.0.0.1 -p "$DP" post-hup.test A
+check "after SIGHUP: the next query goes to the first address again" \
+    [ "$(ft_count A "name=post-hup\\.test\\. ")" -ge 1 ]
+check "SIGHUP logged, same process" \
+    eval 'df_since "$n1" | grep -q "SIGHUP: re-checking upstreams" && alive "$PID0"'
 finish
