@@ -265,11 +265,10 @@ pki_ca() {
 	    -addext subjectKeyIdentifier=hash >/dev/null 2>&1
 }
 
-# pki_leaf NAME DNSNAME CA KEYTYPE [expired]: leaf certificate signed by
-# CA ("ca" or "ca2") with SAN DNS:DNSNAME; KEYTYPE ec (P-256) or rsa
-# (2048).  "expired" makes it valid Jan 2020 only.
-pki_leaf() {
-	local name=$1 dns=$2 ca=$3 kt=$4 expired=${5:-}
+# pki_csr NAME DNSNAME KEYTYPE: $PKI/NAME.key (ec: P-256, rsa: 2048), a
+# CSR for CN=DNSNAME and the leaf extensions (SAN DNS:DNSNAME, serverAuth).
+pki_csr() {
+	local name=$1 dns=$2 kt=$3
 	local key="$PKI/$name.key" csr="$PKI/$name.csr" ext="$PKI/$name.ext"
 	case $kt in
 	ec)  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null ;;
@@ -283,31 +282,44 @@ pki_leaf() {
 	extendedKeyUsage=serverAuth
 	authorityKeyIdentifier=keyid
 	EOF
-	if [ -z "$expired" ]; then
-		openssl x509 -req -in "$csr" -CA "$PKI/$ca.pem" -CAkey "$PKI/$ca.key" \
-		    -set_serial "0x$(openssl rand -hex 8)" -days 825 -sha256 \
-		    -extfile "$ext" -out "$PKI/$name.pem" 2>/dev/null || return 1
-	else
-		mkdir -p "$PKI/db.$name" && : >"$PKI/db.$name/index.txt" &&
-		openssl rand -hex 8 >"$PKI/db.$name/serial" || return 1
-		cat >"$PKI/db.$name/ca.cnf" <<-EOF
-		[ ca ]
-		default_ca = tca
-		[ tca ]
-		database = $PKI/db.$name/index.txt
-		new_certs_dir = $PKI/db.$name
-		serial = $PKI/db.$name/serial
-		default_md = sha256
-		policy = pol
-		unique_subject = no
-		[ pol ]
-		commonName = supplied
-		EOF
-		openssl ca -batch -config "$PKI/db.$name/ca.cnf" -cert "$PKI/$ca.pem" \
-		    -keyfile "$PKI/$ca.key" -in "$csr" -out "$PKI/$name.pem" \
-		    -startdate 20200101000000Z -enddate 20200201000000Z \
-		    -extfile "$ext" -notext >/dev/null 2>&1 || return 1
+}
+
+# pki_sign_dates NAME CA START END: sign NAME's CSR with CA, valid from
+# START to END (openssl ca dates, YYYYMMDDHHMMSSZ).
+pki_sign_dates() {
+	local name=$1 ca=$2 start=$3 end=$4 d="$PKI/db.$1"
+	mkdir -p "$d" && : >"$d/index.txt" && openssl rand -hex 8 >"$d/serial" || return 1
+	cat >"$d/ca.cnf" <<-EOF
+	[ ca ]
+	default_ca = tca
+	[ tca ]
+	database = $d/index.txt
+	new_certs_dir = $d
+	serial = $d/serial
+	default_md = sha256
+	policy = pol
+	unique_subject = no
+	[ pol ]
+	commonName = supplied
+	EOF
+	openssl ca -batch -config "$d/ca.cnf" -cert "$PKI/$ca.pem" -keyfile "$PKI/$ca.key" \
+	    -in "$PKI/$name.csr" -out "$PKI/$name.pem" -startdate "$start" -enddate "$end" \
+	    -extfile "$PKI/$name.ext" -notext >/dev/null 2>&1
+}
+
+# pki_leaf NAME DNSNAME CA KEYTYPE [expired]: leaf certificate signed by
+# CA ("ca" or "ca2") with SAN DNS:DNSNAME; KEYTYPE ec (P-256) or rsa
+# (2048).  "expired" makes it valid Jan 2020 only.
+pki_leaf() {
+	local name=$1 dns=$2 ca=$3 kt=$4 expired=${5:-}
+	pki_csr "$name" "$dns" "$kt" || return 1
+	if [ -n "$expired" ]; then
+		pki_sign_dates "$name" "$ca" 20200101000000Z 20200201000000Z
+		return
 	fi
+	openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.pem" -CAkey "$PKI/$ca.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 825 -sha256 \
+	    -extfile "$PKI/$name.ext" -out "$PKI/$name.pem" 2>/dev/null
 }
 
 # gen_pki [extra...]: always the test CA "ca" ("dotfwd test CA") and the
@@ -957,32 +969,5 @@ EOF
 # valid from START to END (openssl ca dates, YYYYMMDDHHMMSSZ), e.g. from
 # tomorrow for the "not yet valid" rule.
 pki_leaf_dates() {
-	local name=$1 dns=$2 ca=$3 start=$4 end=$5 d="$PKI/db.$1"
-	local key="$PKI/$name.key" csr="$PKI/$name.csr" ext="$PKI/$name.ext"
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null &&
-	openssl req -new -key "$key" -out "$csr" -subj "/CN=$dns" 2>/dev/null || return 1
-	cat >"$ext" <<-EOF
-	subjectAltName=DNS:$dns
-	basicConstraints=critical,CA:FALSE
-	keyUsage=critical,digitalSignature,keyEncipherment
-	extendedKeyUsage=serverAuth
-	authorityKeyIdentifier=keyid
-	EOF
-	mkdir -p "$d" && : >"$d/index.txt" && openssl rand -hex 8 >"$d/serial" || return 1
-	cat >"$d/ca.cnf" <<-EOF
-	[ ca ]
-	default_ca = tca
-	[ tca ]
-	database = $d/index.txt
-	new_certs_dir = $d
-	serial = $d/serial
-	default_md = sha256
-	policy = pol
-	unique_subject = no
-	[ pol ]
-	commonName = supplied
-	EOF
-	openssl ca -batch -config "$d/ca.cnf" -cert "$PKI/$ca.pem" -keyfile "$PKI/$ca.key" \
-	    -in "$csr" -out "$PKI/$name.pem" -startdate "$start" -enddate "$end" \
-	    -extfile "$ext" -notext >/dev/null 2>&1
+	pki_csr "$1" "$2" ec && pki_sign_dates "$1" "$3" "$4" "$5"
 }
