@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "reload.h"
 #include "stats.h"
 #include "upstream.h"
 
@@ -84,6 +85,7 @@ static int		 n_clients;
 static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
 static int		 any_resume;
+static int		 draining;	/* a reload's forked copy */
 static uint8_t		 rxbuf[LSN_RECV_CAP];
 
 /* see listen.h */
@@ -124,13 +126,19 @@ lsn_init(const struct conf *c, struct qt *t)
 	qt = t;
 	n_socks = 2 * c->n_listen;
 	socks = mem_alloc(sizeof(*socks) * (size_t)n_socks);
-	for (i = 0; i < c->n_listen; i++) {
-		socks[2 * i].addr = c->listen[i];
-		socks[2 * i].fd = open_sock(&c->listen[i], SOCK_DGRAM);
-		socks[2 * i + 1].addr = c->listen[i];
-		socks[2 * i + 1].is_tcp = 1;
-		socks[2 * i + 1].fd = open_sock(&c->listen[i], SOCK_STREAM);
+	/* take the handed-over sockets first: one for an address no longer
+	 * listed (say 0.0.0.0:53) must be closed before binding new ones */
+	for (i = 0; i < n_socks; i++) {
+		socks[i].addr = c->listen[i / 2];
+		socks[i].is_tcp = i % 2;
+		socks[i].fd = reload_take(&socks[i].addr.u.sa,
+		    socks[i].addr.len, i % 2 ? SOCK_STREAM : SOCK_DGRAM);
 	}
+	reload_drop_unused(0);
+	for (i = 0; i < n_socks; i++)
+		if (socks[i].fd == -1)
+			socks[i].fd = open_sock(&socks[i].addr,
+			    socks[i].is_tcp ? SOCK_STREAM : SOCK_DGRAM);
 	n_clients = (int)c->max_tcp_clients;
 	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
 	for (i = 0; i < n_clients; i++) {
@@ -175,11 +183,51 @@ lsn_after(void *arg)
 	}
 }
 
+/* see listen.h */
+int
+lsn_fds(int *fds, int cap)
+{
+	int i;
+
+	for (i = 0; i < n_socks && i < cap; i++)
+		fds[i] = socks[i].fd;
+	return i;
+}
+
+/* see listen.h */
+int
+lsn_busy(void)
+{
+	return qt->n_used > 0 || n_open_clients > 0;
+}
+
+/* see listen.h */
+void
+lsn_drain(void)
+{
+	int i;
+
+	draining = 1;
+	for (i = 0; i < n_socks; i++) {
+		if (socks[i].is_tcp) {
+			loop_del(socks[i].h);
+			close(socks[i].fd);
+			socks[i].fd = -1;
+		} else
+			loop_set(socks[i].h, 0);	/* still sends */
+	}
+	for (i = 0; i < n_clients; i++)
+		if (clients[i].fd != -1)
+			client_events(&clients[i]);
+}
+
 static void
 listeners_events(void)
 {
 	int i, paused;
 
+	if (draining)
+		return;
 	paused = loop_now() < accept_paused_until;
 	for (i = 0; i < n_socks; i++)
 		loop_set(socks[i].h,
@@ -502,9 +550,10 @@ client_events(struct lsn_client *cl)
 		ev |= POLLIN;
 	if (cl->out_len > 0)
 		ev |= POLLOUT;
-	/* done: the client hung up and got every answer */
-	if (cl->eof && cl->n_inflight == 0 && cl->out_len == 0 &&
-	    cl->in_len < 2) {
+	/* done: the client hung up (or a reload drains) and got every
+	 * answer */
+	if ((cl->eof || draining) && cl->n_inflight == 0 &&
+	    cl->out_len == 0 && cl->in_len < 2) {
 		client_close(cl);
 		return;
 	}

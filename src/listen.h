@@ -18,6 +18,14 @@ int	lsn_max_fds(const struct conf *);
 /* Register the bound sockets with the loop (after loop_init). */
 void	lsn_start(void);
 
+/* Reload (reload.c): the listening sockets, UDP then TCP per address;
+ * whether queries or TCP clients are open; and, in the forked copy that
+ * answers what is in flight, stop listening (UDP sockets are kept for
+ * the answers) and close TCP clients as they become idle. */
+int	lsn_fds(int *fds, int cap);
+int	lsn_busy(void);
+void	lsn_drain(void);
+
 /* up_cbs: deliver an upstream answer / an error rcode; release the slot. */
 void	lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *);
 void	lsn_fail(int slot, int rcode);

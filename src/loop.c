@@ -180,6 +180,19 @@ sig_drain(void *arg, short revents)
 
 /* see loop.h */
 void
+loop_block_signals(int block)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < nitems(handled_sigs); i++)
+		sigaddset(&set, handled_sigs[i]);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* see loop.h */
+void
 loop_signals(loop_sig_cb cb)
 {
 	struct sigaction sa;
@@ -204,6 +217,8 @@ loop_signals(loop_sig_cb cb)
 	for (i = 0; i < nitems(handled_sigs); i++)
 		if (sigaction(handled_sigs[i], &sa, NULL) == -1)
 			fatal(EX_OS_, "sigaction");
+	/* what came during start-up (or across a reload's exec) now */
+	loop_block_signals(0);
 }
 
 /* see loop.h */

@@ -6,8 +6,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +16,9 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "priv.h"
 #include "qtab.h"
+#include "reload.h"
 #include "stats.h"
 #include "ta.h"
 #include "upstream.h"
@@ -28,7 +28,6 @@
 
 static void	usage(void) DEAD;
 static void	on_signal(int);
-static void	drop_privileges(void);
 static int	status_main(int, char **);
 
 static struct conf	 conf;	/* big: keep it off the stack */
@@ -66,31 +65,12 @@ on_signal(int signo)
 		up_clock_synced();
 		break;
 	case SIGHUP:
-		/* the WAN may be back: retry backed-off upstreams now */
-		up_recheck();
-		log_info("SIGHUP: re-checking upstreams; the configuration "
-		    "is not re-read (restart dotfwd to apply a new one)");
+		/* a new configuration, or the WAN is back (same file) */
+		reload_hup();
 		break;
 	default:
 		break;
 	}
-}
-
-/* Binds are done: run as an unprivileged user from here on. */
-static void
-drop_privileges(void)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0)
-		return;
-	if ((pw = getpwnam(UNPRIV_USER)) == NULL)
-		fatalx(EX_OS_, "no user %s to drop privileges to",
-		    UNPRIV_USER);
-	/* as root, setgid/setuid set the real, effective and saved ids */
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		fatal(EX_OS_, "dropping privileges to %s", UNPRIV_USER);
 }
 
 /* dotfwd status [-c FILE] */
@@ -148,6 +128,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 
+	if (!check)
+		loop_block_signals(1);	/* until loop_signals() */
 	n = conf_load(&conf, file, stderr);
 	if (check) {
 		if (n == 0 && verbose > 0)
@@ -168,7 +150,10 @@ main(int argc, char **argv)
 	/* relaxed "not yet valid" rule until the clock is known good */
 	cert_set_time_floor(DOTFWD_TIME_FLOOR);
 	cert_set_clock_synced(0);
-	if (!cert_clock_synced())
+	st.start_ms = loop_clock();
+	/* a reload hands over sockets, start time and the clock state */
+	reload_init(argv, &conf);
+	if (!reload_inherited() && !cert_clock_synced())
 		log_info("clock not synchronised yet: accepting certificates "
 		    "that are not yet valid until it is (SIGUSR2 or NTP)");
 
@@ -183,10 +168,11 @@ main(int argc, char **argv)
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
 	st_status_init(file, up_status_json, cert_clock_synced);
-	drop_privileges();
-	st.start_ms = loop_clock();
-	log_info("dotfwd %s started: %d listen addresses, %d upstream "
-	    "sections, %zu KB of pools", DOTFWD_VERSION, conf.n_listen,
+	reload_drop_unused(1);
+	priv_drop(UNPRIV_USER);
+	log_info("dotfwd %s %s: %d listen addresses, %d upstream "
+	    "sections, %zu KB of pools", DOTFWD_VERSION,
+	    reload_inherited() ? "reloaded" : "started", conf.n_listen,
 	    conf.n_up, mem_total() / 1024);
 	mem_seal();
 	loop_run();

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "reload.h"
 #include "stats.h"
 
 #define ST_NAME_PREFIX	"dotfwd-status:"
@@ -76,8 +77,12 @@ st_status_init(const char *conf_path,
 		log_warnx("status: no socket name for %s", conf_path);
 		return;
 	}
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd == -1 || bind(lfd, (struct sockaddr *)&sun, len) == -1 ||
+	if ((lfd = reload_take((struct sockaddr *)&sun, len,
+	    SOCK_STREAM)) != -1)
+		;	/* handed over by a reload, still listening */
+	else if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, len) == -1 ||
 	    listen(lfd, 4) == -1) {
 		log_warn("status socket (is another dotfwd running with this "
 		    "configuration?)");
@@ -90,6 +95,26 @@ st_status_init(const char *conf_path,
 		fatalx(EX_SOFT_, "no loop slot for the status socket");
 	loop_set(lh, POLLIN);
 	loop_timer(status_next, status_tick, NULL);
+}
+
+/* see stats.h */
+int
+st_status_fd(void)
+{
+	return lfd;
+}
+
+/* see stats.h */
+void
+st_status_close(void)
+{
+	if (cfd != -1)
+		status_drop();
+	if (lfd != -1) {
+		loop_del(lh);
+		close(lfd);
+		lfd = lh = -1;
+	}
 }
 
 static uint64_t
@@ -124,6 +149,7 @@ status_accept(void *arg, short revents)
 		return;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if ((ch = loop_add(fd, status_write, NULL)) == -1) {
 		close(fd);
 		return;

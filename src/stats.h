@@ -46,6 +46,11 @@ void	st_status_init(const char *conf_path,
 	    size_t (*upstreams)(char *buf, size_t len, size_t cap),
 	    int (*clock_synced)(void));
 
+/* Reload: the status listener (-1 if none) to hand over; closing it in
+ * the copy that drains. */
+int	st_status_fd(void);
+void	st_status_close(void);
+
 /* The client: print the running daemon's status; returns an exit code. */
 int	st_status_query(const char *conf_path);
 

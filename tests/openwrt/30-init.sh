@@ -164,8 +164,8 @@ check "start: no firewall state" test ! -e "$STATE_DIR/intercept"
 
 rc_reload
 expect "reload, nothing changed: same instance, no dnsmasq reload" <<EOF
-procd_open_service dotfwd
 dotfwd -t -c $CONF
+procd_open_service dotfwd
 procd_open_instance
 $instance
 procd_close_instance
@@ -249,8 +249,8 @@ check "/etc/config/firewall not used" test ! -e "$T/etc/config/firewall"
 sed -i "s/option intercept '1'/option intercept '0'/" "$CONF"
 rc_reload
 expect "reload with intercept 0: rule gone, fw4 told" <<EOF
-procd_open_service dotfwd
 dotfwd -t -c $CONF
+procd_open_service dotfwd
 procd_open_instance
 $instance
 procd_close_instance
@@ -262,8 +262,8 @@ EOF
 sed -i "s/option dnsmasq '1'/option dnsmasq '0'/" "$CONF"
 rc_reload
 expect "reload with dnsmasq 0: hand-over undone" <<EOF
-procd_open_service dotfwd
 dotfwd -t -c $CONF
+procd_open_service dotfwd
 procd_open_instance
 $instance
 procd_close_instance
@@ -294,8 +294,14 @@ check "valid again: handed over" is "$D.server" '127.0.0.2#5300'
 FAKE_INVALID=1
 export FAKE_INVALID
 rc_reload
+expect "invalid config on reload: logged, the running instance left alone" <<EOF
+dotfwd -t -c $CONF
+logger -t dotfwd -p daemon.err $CONF is not valid (see: dotfwd -t -c $CONF); dotfwd keeps its running configuration
+EOF
+check "invalid config on reload: dnsmasq still handed over" is "$D.server" '127.0.0.2#5300'
+rc_start
 unset FAKE_INVALID
-expect "invalid config: logged, no instance, dnsmasq given back" <<EOF
+expect "invalid config on start: logged, no instance, dnsmasq given back" <<EOF
 procd_open_service dotfwd
 dotfwd -t -c $CONF
 logger -t dotfwd -p daemon.err $CONF is not valid (see: dotfwd -t -c $CONF); not starting

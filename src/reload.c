@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reload.c: SIGHUP (see reload.h).  The order matters: nothing of the
+ * running state is touched until the new file passed `dotfwd -t`; after
+ * the fork the parent touches nothing but the listening sockets (the
+ * child owns the upstream connections and the queries in flight).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bearssl_hash.h>
+
+#include "cert.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "priv.h"
+#include "reload.h"
+#include "stats.h"
+#include "upstream.h"
+
+#define RELOAD_ENV	"DOTFWD_RELOAD"
+#define SELF_EXE	"/proc/self/exe"
+#define RELOAD_MAX_FDS	64	/* 2 per listen address + status */
+#define RELOAD_MAX_ENV	256	/* environment entries passed on */
+#define CHECK_MS	10000	/* `dotfwd -t` gets this long */
+#define CHECK_LINES	20	/* of its output, logged at most */
+#define DRAIN_EXTRA_MS	2000	/* drain: timeout_ms + this, at most */
+
+extern char **environ;
+
+static int	digest(uint8_t out[32]);
+static int	check_config(void);
+static void	handover(void);
+static void	drain_start(void);
+static uint64_t	drain_next(void *);
+static void	drain_tick(void *, uint64_t);
+
+static char		**self_argv;
+static const struct conf *cf;
+static uint8_t		 running_digest[32];
+static int		 have_digest;
+static int		 inh[RELOAD_MAX_FDS];
+static int		 n_inh;
+static int		 inherited;
+static int		 draining;
+static uint64_t		 drain_deadline_ms;
+
+/* SHA-256 of the configuration file's bytes; -1 if unreadable. */
+static int
+digest(uint8_t out[32])
+{
+	br_sha256_context h;
+	uint8_t buf[4096];
+	ssize_t n;
+	int fd;
+
+	priv_read(1);
+	fd = open(cf->file, O_RDONLY | O_CLOEXEC);
+	priv_read(0);
+	if (fd == -1)
+		return -1;
+	br_sha256_init(&h);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		br_sha256_update(&h, buf, (size_t)n);
+	close(fd);
+	if (n == -1)
+		return -1;
+	br_sha256_out(&h, out);
+	return 0;
+}
+
+/* see reload.h */
+void
+reload_init(char **argv, const struct conf *c)
+{
+	const char *e;
+	char *end;
+	unsigned long v;
+	int fd, i = 0;
+
+	self_argv = argv;
+	cf = c;
+	have_digest = digest(running_digest) == 0;
+	if ((e = getenv(RELOAD_ENV)) == NULL)
+		return;
+	inherited = 1;
+	for (;;) {
+		while (*e == ' ')
+			e++;
+		if (*e == '\0')
+			break;
+		errno = 0;
+		v = strtoul(e, &end, 10);
+		if (end == e || errno != 0) {
+			log_warnx("%s: unreadable, ignored from \"%s\"",
+			    RELOAD_ENV, e);
+			break;
+		}
+		e = end;
+		if (i == 0)
+			st.start_ms = v;
+		else if (i == 1)
+			cert_set_clock_synced(v != 0);
+		else if (n_inh < RELOAD_MAX_FDS && v > 2 && v < INT32_MAX) {
+			fd = (int)v;
+			/* only sockets: never trust a number blindly */
+			if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 &&
+			    getsockopt(fd, SOL_SOCKET, SO_TYPE, &(int){0},
+			    &(socklen_t){sizeof(int)}) == 0)
+				inh[n_inh++] = fd;
+		}
+		i++;
+	}
+	unsetenv(RELOAD_ENV);
+}
+
+/* see reload.h */
+int
+reload_inherited(void)
+{
+	return inherited;
+}
+
+/* see reload.h */
+int
+reload_take(const struct sockaddr *sa, socklen_t len, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl, tl;
+	int i, t, fd;
+
+	for (i = 0; i < n_inh; i++) {
+		if (inh[i] == -1)
+			continue;
+		sl = sizeof(ss);
+		tl = sizeof(t);
+		memset(&ss, 0, sizeof(ss));
+		if (getsockopt(inh[i], SOL_SOCKET, SO_TYPE, &t, &tl) == -1 ||
+		    t != type ||
+		    getsockname(inh[i], (struct sockaddr *)&ss, &sl) == -1 ||
+		    sl != len || memcmp(&ss, sa, len) != 0)
+			continue;
+		fd = inh[i];
+		inh[i] = -1;
+		return fd;
+	}
+	return -1;
+}
+
+/* see reload.h */
+void
+reload_drop_unused(int all)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int i;
+
+	for (i = 0; i < n_inh; i++) {
+		if (inh[i] == -1)
+			continue;
+		sl = sizeof(ss);
+		if (!all && getsockname(inh[i], (struct sockaddr *)&ss,
+		    &sl) == 0 && ss.ss_family == AF_UNIX)
+			continue;
+		close(inh[i]);
+		inh[i] = -1;
+	}
+}
+
+/* Environment for an exec: ours without RELOAD_ENV, plus 'extra'. */
+static char **
+exec_env(char *extra)
+{
+	static char *env[RELOAD_MAX_ENV + 2];
+	size_t n = 0, k = strlen(RELOAD_ENV);
+	char **e;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, RELOAD_ENV, k) == 0 && (*e)[k] == '=')
+			continue;
+		if (n < RELOAD_MAX_ENV)
+			env[n++] = *e;
+	}
+	if (extra != NULL)
+		env[n++] = extra;
+	env[n] = NULL;
+	return env;
+}
+
+/* Log a chunk of the checker's output line by line (at most max). */
+static void
+log_lines(char *buf, size_t *len, int *left, int flush)
+{
+	char *nl, *p = buf;
+
+	while ((nl = memchr(p, '\n', *len - (size_t)(p - buf))) != NULL ||
+	    (flush && p < buf + *len)) {
+		if (nl == NULL)
+			nl = buf + *len;
+		*nl = '\0';
+		if (*left > 0 && nl > p)
+			log_warnx("%s", p);
+		if (*left > 0 && nl > p && --*left == 0)
+			log_warnx("(more problems not shown)");
+		p = nl + 1 > buf + *len ? buf + *len : nl + 1;
+	}
+	*len -= (size_t)(p - buf);
+	memmove(buf, p, *len);
+}
+
+/*
+ * `dotfwd -t -c FILE` in a child, its output logged: 0 when the file is
+ * valid.  Blocks the loop for as long as the check takes (milliseconds;
+ * the kernel queues queries meanwhile), CHECK_MS at most.
+ */
+static int
+check_config(void)
+{
+	char *argv[] = { self_argv[0], "-t", "-c", (char *)cf->file, NULL };
+	char buf[1024];
+	size_t len = 0;
+	struct pollfd p;
+	uint64_t end = loop_clock() + CHECK_MS;
+	int pfd[2], st_, left = CHECK_LINES, null;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(pfd) == -1) {
+		log_warn("SIGHUP: pipe");
+		return -1;
+	}
+	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+	if ((pid = fork()) == -1) {
+		log_warn("SIGHUP: fork");
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		null = open("/dev/null", O_RDWR);
+		if (null != -1)
+			dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execve(SELF_EXE, argv, exec_env(NULL));
+		_exit(EX_OS_);
+	}
+	close(pfd[1]);
+	p.fd = pfd[0];
+	p.events = POLLIN;
+	for (;;) {
+		if (loop_clock() >= end) {
+			log_warnx("SIGHUP: configuration check took over %d "
+			    "ms: stopped", CHECK_MS);
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, (int)(end - loop_clock())) <= 0)
+			continue;
+		n = read(pfd[0], buf + len, sizeof(buf) - 1 - len);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+		log_lines(buf, &len, &left, len == sizeof(buf) - 1);
+	}
+	log_lines(buf, &len, &left, 1);
+	close(pfd[0]);
+	while (waitpid(pid, &st_, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st_) && WEXITSTATUS(st_) == 0 ? 0 : -1;
+}
+
+/* see reload.h */
+void
+reload_hup(void)
+{
+	uint8_t d[32];
+
+	if (draining)
+		return;
+	if (digest(d) == -1) {
+		log_warn("SIGHUP: cannot read %s, keeping the running "
+		    "configuration; re-checking upstreams", cf->file);
+		up_recheck();
+		return;
+	}
+	if (have_digest && memcmp(d, running_digest, sizeof(d)) == 0) {
+		log_info("SIGHUP: %s unchanged: re-checking upstreams",
+		    cf->file);
+		up_recheck();
+		return;
+	}
+	if (check_config() != 0) {
+		log_warnx("SIGHUP: %s has errors (above): keeping the running "
+		    "configuration", cf->file);
+		up_recheck();
+		return;
+	}
+	handover();
+}
+
+/* Fork a drainer if anything is in flight, then exec with the sockets. */
+static void
+handover(void)
+{
+	static char var[sizeof(RELOAD_ENV) + 64 + RELOAD_MAX_FDS * 12];
+	int fds[RELOAD_MAX_FDS], n, i, forked = 0;
+	size_t len;
+	pid_t pid;
+
+	n = lsn_fds(fds, RELOAD_MAX_FDS - 1);
+	if ((i = st_status_fd()) != -1)
+		fds[n++] = i;
+	len = (size_t)snprintf(var, sizeof(var), "%s=%" PRIu64 " %d",
+	    RELOAD_ENV, st.start_ms, cert_clock_synced());
+	for (i = 0; i < n && len < sizeof(var); i++)
+		len += (size_t)snprintf(var + len, sizeof(var) - len, " %d",
+		    fds[i]);
+	if (lsn_busy()) {
+		if ((pid = fork()) == -1) {
+			log_warn("SIGHUP: fork: keeping the running "
+			    "configuration");
+			return;
+		}
+		if (pid == 0) {
+			drain_start();
+			return;
+		}
+		forked = 1;
+		log_info("SIGHUP: pid %d answers the queries in flight",
+		    (int)pid);
+	}
+	log_info("SIGHUP: %s changed: re-executing with %d sockets",
+	    cf->file, n);
+	for (i = 0; i < n; i++)
+		fcntl(fds[i], F_SETFD, 0);
+	/* a signal during the new image's start-up waits for its loop */
+	loop_block_signals(1);
+	execve(SELF_EXE, self_argv, exec_env(var));
+	log_warn("SIGHUP: exec %s", SELF_EXE);
+	loop_block_signals(0);
+	/* the drainer owns the upstream connections now: start afresh */
+	if (forked)
+		fatalx(EX_OS_, "cannot re-execute after handing over queries");
+	for (i = 0; i < n; i++)
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+}
+
+/* The forked copy: no more listening, answer what is out, exit. */
+static void
+drain_start(void)
+{
+	draining = 1;
+	st_status_close();
+	lsn_drain();
+	drain_deadline_ms = loop_now() + cf->timeout_ms + DRAIN_EXTRA_MS;
+	loop_timer(drain_next, drain_tick, NULL);
+}
+
+static uint64_t
+drain_next(void *arg)
+{
+	(void)arg;
+	return lsn_busy() ? drain_deadline_ms : 0;
+}
+
+static void
+drain_tick(void *arg, uint64_t now)
+{
+	(void)arg;
+	(void)now;
+	if (lsn_busy())
+		log_warnx("SIGHUP: pid %d: queries still open at the drain "
+		    "deadline, exiting", (int)getpid());
+	else
+		log_info("SIGHUP: pid %d: the queries in flight are answered, "
+		    "exiting", (int)getpid());
+	loop_stop();
+}
