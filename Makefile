@@ -55,7 +55,9 @@ endif
 # The build's date is the floor of "now" for certificate checks (a router
 # that boots in 1970 still refuses what expired before it was built).
 # OpenWrt and reproducible builds set SOURCE_DATE_EPOCH; else the commit.
-SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# A release tarball (make dist) carries the commit time in a file.
+SOURCE_DATE_EPOCH ?= $(shell cat board/source-date-epoch 2>/dev/null || \
+		     git log -1 --format=%ct 2>/dev/null || echo 0)
 DEFS		= -D_DEFAULT_SOURCE -DDOTFWD_VERSION=\"$(VERSION)\" \
 		  -DDOTFWD_TIME_FLOOR=$(or $(SOURCE_DATE_EPOCH),0) $(DEFS_BOARD)
 
@@ -159,7 +161,7 @@ q		= '$(subst ','\'',$(1))'
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
-.PHONY: all run test test-build check-net fuzz bench install clean \
+.PHONY: all run test test-build check-net fuzz bench install dist clean \
 	distclean size conf-accept fetch help tools-check print-env FORCE
 
 # ======================================================================
@@ -400,6 +402,11 @@ install: $(O)/dotfwd
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(O)/dotfwd $(DESTDIR)$(SBINDIR)/dotfwd
 
+# The release tarball (openwrt/dotfwd's PKG_SOURCE), reproducible; prints
+# its path and sha256 (the package's PKG_HASH for that release).
+dist:
+	@sh board/dist.sh $(call q,$(VERSION)) $(BUILDDIR)/dist
+
 # clean keeps the downloads, the unpacked BearSSL and the musl sysroots.
 clean:
 	rm -rf $(filter-out $(BUILDDIR)/dl $(BUILDDIR)/src \
@@ -425,6 +432,7 @@ help:
 	@echo '  check-net      network tests against public resolvers (opt-in)'
 	@echo '  fuzz           libFuzzer targets (clang-14); FUZZ_SECONDS=N to fuzz'
 	@echo '  size           stripped size and BearSSL share for BOARD'
+	@echo '  dist           build/dist/dotfwd-$$VERSION.tar.gz (reproducible) and its sha256'
 	@echo '  conf-accept    accept the current tests/conf outputs'
 	@echo '  install        $$(DESTDIR)$$(PREFIX)/sbin/dotfwd (PREFIX=$(PREFIX))'
 	@echo '  fetch          download and unpack BearSSL only'

@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # 40-sdk-build: build dotfwd the way the OpenWrt SDK's default
-# Build/Compile would for ramips (mipsel_24kc): the project's Makefile with
-# CC/CROSS/AR/STRIP on the command line, OpenWrt's TARGET_CFLAGS and
-# TARGET_LDFLAGS in the environment, a separate build folder, and BearSSL
-# from an unpacked tarball (as Build/Prepare leaves it).  Checks: a static,
+# Build/Compile would for ramips (mipsel_24kc): our release tarball
+# (make dist, the package's PKG_SOURCE; reproducible, checked by making it
+# twice) unpacked into a separate build folder with BearSSL's tarball
+# beside it (as Build/Prepare leaves PKG_BUILD_DIR), then the Makefile in
+# it with CC/CROSS/AR/STRIP and the package's MAKE_FLAGS on the command
+# line, OpenWrt's TARGET_CFLAGS and TARGET_LDFLAGS in the environment.
+# The binary is where Package/dotfwd/install takes it.  Checks: a static,
 # MIPS32r2 little-endian, soft-float ELF; no build path left in it; runs
 # under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints PKG_VERSION of
 # openwrt/dotfwd/Makefile.
@@ -49,7 +52,27 @@ nok() { echo "not ok - $N: $1"; failed=1; }
 
 PKG_VERSION=$(sed -n 's/^PKG_VERSION:=//p' openwrt/dotfwd/Makefile)
 BUILD_DIR=$T/dotfwd-$PKG_VERSION
-mkdir -p "$BUILD_DIR"
+if ! make -s dist VERSION="$PKG_VERSION" BUILDDIR="$T/dist1" >"$T/dist1.out" 2>&1 ||
+   ! make -s dist VERSION="$PKG_VERSION" BUILDDIR="$T/dist2" >"$T/dist2.out" 2>&1; then
+	nok "make dist"
+	sed 's/^/#   /' "$T/dist1.out" "$T/dist2.out"
+	exit 1
+fi
+SRC=$T/dist1/dist/dotfwd-$PKG_VERSION.tar.gz
+h1=$(tail -n 1 "$T/dist1.out") h2=$(tail -n 1 "$T/dist2.out")
+if [ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$(sha256sum <"$SRC" | cut -d' ' -f1)" = "$h1" ]; then
+	ok "make dist: dotfwd-$PKG_VERSION.tar.gz is reproducible (sha256 $h1)"
+else
+	nok "make dist: the same tree gives the same tarball ($h1 vs $h2)"
+fi
+tar -xzf "$SRC" -C "$T"
+if [ -f "$BUILD_DIR/Makefile" ] && [ -f "$BUILD_DIR/src/main.c" ] &&
+   [ -f "$BUILD_DIR/board/source-date-epoch" ] && [ ! -d "$BUILD_DIR/build" ]; then
+	ok "the tarball unpacks to dotfwd-$PKG_VERSION/ (sources, commit time, no build output)"
+else
+	nok "the tarball unpacks to dotfwd-$PKG_VERSION/ (sources, commit time, no build output)"
+	exit 1
+fi
 case "$tarball" in
 *.xz) tar -xJf "$tarball" -C "$BUILD_DIR" ;;
 *) tar -xzf "$tarball" -C "$BUILD_DIR" ;;
@@ -63,10 +86,10 @@ TARGET_LDFLAGS="-znow -zrelro"
 start=$(date +%s)
 # Build/Compile/Default: $(MAKE_VARS) $(MAKE) -C ... $(MAKE_FLAGS)
 if CFLAGS="$TARGET_CFLAGS" LDFLAGS="$TARGET_LDFLAGS" \
-    make -C "$TOP" BUILDDIR="$T/build" \
+    make -C "$BUILD_DIR" \
 	AR=${CROSS}ar CC="${CROSS}gcc -specs $SYSROOT/lib/musl-gcc.specs" \
 	STRIP=${CROSS}strip CROSS=$CROSS \
-	BEARSSL_SRC="$BR" HOSTCC=cc JOBS="${JOBS:-2}" >"$T/build.log" 2>&1
+	BEARSSL_SRC="$BR" HOSTCC=cc JOBS="${JOBS:-2}" V=1 >"$T/build.log" 2>&1
 then
 	ok "make with the SDK's CC/CFLAGS/LDFLAGS ($(( $(date +%s) - start ))s)"
 else
@@ -74,12 +97,12 @@ else
 	tail -n 30 "$T/build.log" | sed 's/^/#   /'
 	exit 1
 fi
-BIN=$T/build/custom/dotfwd
-[ -f "$BIN" ] || { nok "build/custom/dotfwd exists"; exit 1; }
+BIN=$BUILD_DIR/build/custom/dotfwd
+[ -f "$BIN" ] || { nok "build/custom/dotfwd exists (Package/dotfwd/install's path)"; exit 1; }
 
-if grep -q -- '-march=\|-O2' "$T/build/custom/flags"; then
+if grep -q -- '-march=\|-O2' "$BUILD_DIR/build/custom/flags"; then
 	nok "no -march/-O2 of the project's own in SDK mode"
-	sed 's/^/#   /' "$T/build/custom/flags"
+	sed 's/^/#   /' "$BUILD_DIR/build/custom/flags"
 else
 	ok "no -march/-O2 of the project's own in SDK mode"
 fi
