@@ -197,24 +197,30 @@ exec_env(char *extra)
 	return env;
 }
 
-/* Log a chunk of the checker's output line by line (at most max). */
+/* Log the complete lines of the checker's output (the rest too when
+ * 'flush'); past CHECK_LINES lines, one note instead of the others. */
 static void
-log_lines(char *buf, size_t *len, int *left, int flush)
+log_lines(char *buf, size_t *len, int *n_lines, int flush)
 {
-	char *nl, *p = buf;
+	char *p = buf, *end = buf + *len, *nl;
 
-	while ((nl = memchr(p, '\n', *len - (size_t)(p - buf))) != NULL ||
-	    (flush && p < buf + *len)) {
-		if (nl == NULL)
-			nl = buf + *len;
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			if (!flush)
+				break;
+			nl = end;	/* buf has room for this NUL */
+		}
 		*nl = '\0';
-		if (*left > 0 && nl > p)
-			log_warnx("%s", p);
-		if (*left > 0 && nl > p && --*left == 0)
-			log_warnx("(more problems not shown)");
-		p = nl + 1 > buf + *len ? buf + *len : nl + 1;
+		if (nl > p) {
+			if (*n_lines < CHECK_LINES)
+				log_warnx("%s", p);
+			else if (*n_lines == CHECK_LINES)
+				log_warnx("(more problems not shown)");
+			(*n_lines)++;
+		}
+		p = nl < end ? nl + 1 : end;
 	}
-	*len -= (size_t)(p - buf);
+	*len = (size_t)(end - p);
 	memmove(buf, p, *len);
 }
 
@@ -231,7 +237,7 @@ check_config(void)
 	size_t len = 0;
 	struct pollfd p;
 	uint64_t end = loop_clock() + CHECK_MS;
-	int pfd[2], st_, left = CHECK_LINES, null;
+	int pfd[2], st_, n_lines = 0, null;
 	pid_t pid;
 	ssize_t n;
 
@@ -276,9 +282,9 @@ check_config(void)
 			break;
 		}
 		len += (size_t)n;
-		log_lines(buf, &len, &left, len == sizeof(buf) - 1);
+		log_lines(buf, &len, &n_lines, len == sizeof(buf) - 1);
 	}
-	log_lines(buf, &len, &left, 1);
+	log_lines(buf, &len, &n_lines, 1);
 	close(pfd[0]);
 	while (waitpid(pid, &st_, 0) == -1)
 		if (errno != EINTR)

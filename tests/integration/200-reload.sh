@@ -118,6 +118,15 @@ LAST_OUT=$DF_LOG
 check "bad file: refused, logged as $C:$bad_line" eval 'df_since "$n0" | grep -qF "$C:$bad_line:"'
 check "bad file: 'keeping the running configuration'" eval 'df_since "$n0" | grep -q "keeping the running configuration"'
 check "bad file: not re-executed" eval '! df_since "$n0" | grep -q "re-executing"'
+# 26 errors: 20 lines logged, then one note
+n0=$(df_lines)
+for i in $(seq 25); do printf "\tlist listen 'nowhere%d'\n" "$i"; done >"$T/bad.lines"
+sed -i "/^config dotfwd 'main'/r $T/bad.lines" "$C"
+kill -HUP "$PID"
+df_wait 'has errors' "$n0" 5000
+nerr=$(df_since "$n0" | grep -c "$C:[0-9]*: invalid")
+check "bad file with 26 errors: 20 logged ($nerr), then one 'more problems not shown'" \
+    eval '[ "$nerr" = 20 ] && [ "$(df_since "$n0" | grep -c "more problems not shown")" = 1 ]'
 qdig @127.0.0.1 -p "$DP2" f.test A
 check "bad file: still answering with the old configuration (B, port $DP2)" \
     eval 'answer_is NOERROR 192.0.2.1 && [ "$(ft_count B "name=f\\.test\\. ")" -ge 1 ]'
