@@ -25,6 +25,7 @@ SIZE_LDFLAGS	= -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
 
 # ---- board.  CC on the command line (OpenWrt SDK) means "custom" unless
 # a BOARD is named too.
+BOARD_GIVEN	:= $(filter command line environment,$(origin BOARD))
 ifeq ($(origin CC),command line)
 BOARD		?= custom
 NEEDS_CHECK	= no
@@ -162,7 +163,7 @@ q		= '$(subst ','\'',$(1))'
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .PHONY: all run test test-build check-net fuzz bench install dist clean \
-	distclean size conf-accept fetch help tools-check print-env FORCE
+	distclean size size-line conf-accept fetch help tools-check print-env FORCE
 
 # ======================================================================
 all: $(O)/dotfwd
@@ -335,7 +336,8 @@ run: $(O)/dotfwd
 	exec $(strip $(QEMU) $(O)/dotfwd -c $(RUN_CONF) $(RUN_ARGS))
 
 # The boards `make test` builds and tests (the first must be host-asan).
-TEST_BOARDS	?= host-asan native mipsel_24kc aarch64_cortex-a53
+TEST_BOARDS	?= host-asan native mipsel_24kc aarch64_cortex-a53 mips_24kc \
+		   arm_cortex-a7_neon-vfpv4 x86_64
 TEST_TIMEOUT	?= 300
 test:
 	+@TEST_BOARDS=$(call q,$(TEST_BOARDS)) JOBS=$(JOBS) \
@@ -393,8 +395,27 @@ bench: $(O)/dotfwd
 	for f; do DOTFWD="$(strip $(QEMU) $(abspath $(O)/dotfwd))" \
 	    $(SHELL) $$f || exit 1; done
 
+# make size: a table for the router boards; make size BOARD=x: details.
+SIZE_BOARDS	?= mipsel_24kc mips_24kc aarch64_cortex-a53 \
+		   arm_cortex-a7_neon-vfpv4 x86_64
+ifneq ($(BOARD_GIVEN),)
 size: $(O)/dotfwd
-	@sh board/size.sh $(O) $(call q,$(CROSS)) $(call q,$(QEMU))
+	@sh board/size.sh $(O) $(call q,$(CROSS))
+else
+size:
+	@for b in $(SIZE_BOARDS); do \
+	    $(MAKE) -s --no-print-directory BOARD=$$b all >/dev/null || exit 1; \
+	done
+	@printf '%-26s %9s %9s %9s %7s\n' board 'file (B)' 'text (B)' \
+	    BearSSL 'of text'
+	@for b in $(SIZE_BOARDS); do \
+	    $(MAKE) -s --no-print-directory BOARD=$$b size-line || exit 1; \
+	done
+	@echo '(stripped static binary; text = code + read-only data kept by' \
+	    'the linker; make size BOARD=x for the split by part)'
+endif
+size-line: $(O)/dotfwd
+	@sh board/size.sh --line $(BOARD) $(O) $(call q,$(CROSS))
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -429,6 +450,8 @@ help:
 	@echo '                 (default $(RUN_CONF)); cross boards run under qemu'
 	@echo '  test           install missing packages (tests/setup.sh), build the'
 	@echo '                 TEST_BOARDS, run every test; last line "N passed, N failed"'
+	@echo '                 TEST_BOARDS (boards with a QEMU run under qemu-user):'
+	@echo '                 $(TEST_BOARDS)'
 	@echo '  check-net      network tests against public resolvers (opt-in)'
 	@echo '  fuzz           libFuzzer targets (clang-14); FUZZ_SECONDS=N to fuzz'
 	@echo '  size           stripped size and BearSSL share for BOARD'

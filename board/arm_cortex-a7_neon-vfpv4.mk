@@ -15,5 +15,7 @@ LDFLAGS_BOARD	= $(SIZE_LDFLAGS)
 ABI_FLAGS	= -mfloat-abi=hard
 STATIC		= yes
 QEMU		= qemu-arm-static -cpu cortex-a7
+# FPU instructions are expected; tests/run.sh checks the hard-float ABI.
+FP_CHECK	= armhf
 NEEDS		= arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
 TEST_NEEDS	= qemu-arm-static:qemu-user-static

@@ -6,18 +6,27 @@
 # O/dotfwd.map: the sizes of the input sections that survived --gc-sections,
 # split into code plus read-only data (text), writable data and bss.  Padding
 # between sections is not attributed to any part.
+# size.sh --line BOARD O: one line "BOARD FILE TEXT BEARSSL BEARSSL%" for
+# the per-board table of `make size`.
 set -eu
+line=
+if [ "$1" = --line ]; then
+	line=$2
+	shift 2
+fi
 o=$1 cross=${2:-}
 bin=$o/dotfwd elf=$o/dotfwd.elf map=$o/dotfwd.map
 sz=${cross}size
 command -v "$sz" >/dev/null 2>&1 || sz=size
 
 file=$(wc -c <"$bin" | tr -d ' ')
-echo "$bin: $file bytes (stripped file)"
-"$sz" "$elf" | sed 's/^/  /'
+if [ -z "$line" ]; then
+	echo "$bin: $file bytes (stripped file)"
+	"$sz" "$elf" | sed 's/^/  /'
+fi
 [ -f "$map" ] || { echo "  (no link map $map)"; exit 0; }
 
-awk -v file="$file" '
+awk -v file="$file" -v line="$line" '
 function hex(s,   i, c, n) {
 	n = 0; s = tolower(substr(s, 3))
 	for (i = 1; i <= length(s); i++) {
@@ -53,6 +62,12 @@ pend != "" && $1 ~ /^0x/ && $2 ~ /^0x/ && NF >= 3 {
 	add(out, hex($2), $3); pend = ""; next
 }
 END {
+	if (line != "") {
+		printf "%-26s %9d %9d %9d %6d%%\n", line, file, tot["text"], \
+		    sum["BearSSL", "text"], \
+		    tot["text"] ? 100 * sum["BearSSL", "text"] / tot["text"] : 0
+		exit
+	}
 	printf "  from the link map (input sections kept by the linker, padding not counted):\n"
 	printf "  %-8s %8s %7s %7s %7s\n", "part", "text", "data", "bss", "text%"
 	n = split("dotfwd BearSSL libc libgcc crt", g, " ")

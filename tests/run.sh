@@ -11,9 +11,16 @@
 #               tests/integration/[0-9]*.sh with DOTFWD=build/host-asan/dotfwd
 #               (and DOTFAULT=build/host-asan/dotfault, the fault server)
 #   native etc. static/stripped checks, the same integration scripts
-#   cross       (boards with QEMU) static/stripped/soft-float checks, the unit
-#               tests under qemu, tests/integration/qemu-e2e.sh with
-#               DOTFWD="<qemu> build/<board>/dotfwd"
+#   cross       (boards with QEMU: mipsel_24kc aarch64_cortex-a53 mips_24kc
+#               arm_cortex-a7_neon-vfpv4 x86_64) static/stripped checks, the
+#               float ABI (FP_CHECK: mips = soft-float, no FPU instruction;
+#               armhf = hard-float VFP), the unit tests under qemu,
+#               tests/integration/qemu-e2e.sh with
+#               DOTFWD="<qemu> build/<board>/dotfwd".  A board whose qemu is
+#               not installed fails ("qemu/BOARD"), it is not skipped.
+# Default boards: host-asan native mipsel_24kc aarch64_cortex-a53 mips_24kc
+# arm_cortex-a7_neon-vfpv4 x86_64; pick others with BOARD arguments or
+# TEST_BOARDS="..." (e.g. TEST_BOARDS="mips_24kc x86_64" make test).
 # --net runs tests/integration/net-*.sh against build/native/dotfwd instead.
 #
 # Protocol: programs print "ok - NAME", "not ok - NAME" or "skip - NAME:
@@ -31,7 +38,8 @@ MAKE=${MAKE:-make}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-3600}
-TEST_BOARDS=${TEST_BOARDS:-host-asan native mipsel_24kc aarch64_cortex-a53}
+TEST_BOARDS=${TEST_BOARDS:-host-asan native mipsel_24kc aarch64_cortex-a53 \
+mips_24kc arm_cortex-a7_neon-vfpv4 x86_64}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:print_summary=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TOP
@@ -192,7 +200,8 @@ build() {
 	fi
 }
 
-# check_binary BOARD: the shipped binary is static, stripped, soft-float
+# check_binary BOARD: the shipped binary is static, stripped, and has the
+# board's float ABI (FP_CHECK)
 check_binary() {
 	local b=$1 bin=$O/dotfwd hdr n fns
 	hdr=$(readelf -lW "$bin" 2>&1)
@@ -209,6 +218,18 @@ check_binary() {
 		else
 			pass "build/$b/stripped"
 		fi
+	fi
+	if [ "$FP_CHECK" = armhf ]; then
+		# Hard-float EABI, as OpenWrt builds for VFP cores: FPU
+		# instructions are expected, float arguments go in VFP registers.
+		if readelf -A "$bin" | grep -q 'Tag_ABI_VFP_args: VFP registers'; then
+			pass "build/$b/hardfloat-abi"
+		else
+			readelf -A "$bin" | grep -E 'Tag_(ABI_VFP_args|FP_arch)' |
+			    sed 's/^/# /'
+			fail "build/$b/hardfloat-abi: readelf -A does not say VFP registers"
+		fi
+		return 0
 	fi
 	[ "$FP_CHECK" = mips ] || return 0
 	if readelf -A "$bin" | grep -q 'FP ABI: Soft float'; then
@@ -318,7 +339,34 @@ packaging() {
 	ctx=$save
 }
 
+# `make size` over the cross boards built above: one line per board with
+# the stripped size and BearSSL's share of the code.
+size_table() {
+	local b line out=$TOP/build/size.out save=$ctx
+	ctx="[size]"
+	section "make size ($*)"
+	if ! $MAKE -s --no-print-directory size SIZE_BOARDS="$*" >"$out" 2>&1; then
+		sed 's/^/# /' "$out"
+		fail "make size"
+		ctx=$save
+		return
+	fi
+	cat "$out"
+	for b in "$@"; do
+		line=$(awk -v b="$b" '$1 == b' "$out")
+		# board, file bytes, text bytes, BearSSL bytes, BearSSL %
+		if echo "$line" | awk '{ p = $5 + 0; exit !(NF == 5 && $2 > 50000 &&
+		    $4 > 10000 && $4 < $3 && p >= 5 && p <= 80) }'; then
+			pass "size/$b: $(echo "$line" | awk '{print $2 " bytes, BearSSL " $5 " of the code"}')"
+		else
+			fail "size/$b: no plausible line in make size (got '$line')"
+		fi
+	done
+	ctx=$save
+}
+
 # ----------------------------------------------------------------------
+cross_built=
 if [ "$net" = 1 ]; then
 	TEST_BOARDS=native
 	do_setup=0
@@ -385,13 +433,21 @@ for b in $TEST_BOARDS; do
 		integration "$b"
 		;;
 	cross)
+		cross_built="$cross_built $b"
 		section "binary checks ($b)"
 		check_binary "$b"
+		# Without its qemu nothing below can run: one clear failure.
+		if ! command -v "${QEMU%% *}" >/dev/null 2>&1; then
+			fail "qemu/$b: ${QEMU%% *} not found (Debian: qemu-user-static; tests/setup.sh installs it)"
+			continue
+		fi
 		unit_tests "$b"
 		qemu_e2e "$b"
 		;;
 	esac
 done
+# shellcheck disable=SC2086 # a list of board names
+[ -z "$cross_built" ] || size_table $cross_built
 case " $TEST_BOARDS " in
 *" host-asan "*)
 	case " $TEST_BOARDS " in *" native "*) packaging ;; esac ;;
