@@ -226,7 +226,7 @@ log_lines(char *buf, size_t *len, int *n_lines, int flush)
 
 /*
  * `dotfwd -t -c FILE` in a child, its output logged: 0 when the file is
- * valid.  Blocks the loop for as long as the check takes (milliseconds;
+ * valid, 1 when it has errors, -1 when it could not be checked.  Blocks the loop for as long as the check takes (milliseconds;
  * the kernel queues queries meanwhile), CHECK_MS at most.
  */
 static int
@@ -259,6 +259,8 @@ check_config(void)
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		execve(SELF_EXE, argv, exec_env(NULL));
+		dprintf(2, "cannot run %s -t: %s\n", SELF_EXE,
+		    strerror(errno));
 		_exit(EX_OS_);
 	}
 	close(pfd[1]);
@@ -289,7 +291,9 @@ check_config(void)
 	while (waitpid(pid, &st_, 0) == -1)
 		if (errno != EINTR)
 			return -1;
-	return WIFEXITED(st_) && WEXITSTATUS(st_) == 0 ? 0 : -1;
+	if (!WIFEXITED(st_))
+		return -1;
+	return WEXITSTATUS(st_) == 0 ? 0 : WEXITSTATUS(st_) == 1 ? 1 : -1;
 }
 
 /* see reload.h */
@@ -297,6 +301,7 @@ void
 reload_hup(void)
 {
 	uint8_t d[32];
+	int r;
 
 	if (draining)
 		return;
@@ -312,9 +317,10 @@ reload_hup(void)
 		up_recheck();
 		return;
 	}
-	if (check_config() != 0) {
-		log_warnx("SIGHUP: %s has errors (above): keeping the running "
-		    "configuration", cf->file);
+	if ((r = check_config()) != 0) {
+		log_warnx("SIGHUP: %s %s (above): keeping the running "
+		    "configuration", cf->file, r == 1 ? "has errors" :
+		    "could not be checked");
 		up_recheck();
 		return;
 	}
