@@ -284,7 +284,9 @@ check_config(void)
 			break;
 		}
 		len += (size_t)n;
-		log_lines(buf, &len, &n_lines, len == sizeof(buf) - 1);
+		log_lines(buf, &len, &n_lines, 0);
+		if (len == sizeof(buf) - 1)	/* one line longer than buf */
+			log_lines(buf, &len, &n_lines, 1);
 	}
 	log_lines(buf, &len, &n_lines, 1);
 	close(pfd[0]);
