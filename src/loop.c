@@ -50,7 +50,7 @@ static volatile sig_atomic_t stopping;
 static uint64_t		 now_ms;
 
 static const int handled_sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1,
-    SIGUSR2 };
+    SIGUSR2, SIGCHLD };
 
 /* see loop.h */
 void

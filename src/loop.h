@@ -37,8 +37,8 @@ void	 loop_timer(loop_next_cb next, loop_tick_cb tick, void *arg);
  * the order registered (LOOP_MAX_AFTER at most). */
 #define LOOP_MAX_AFTER	4
 void	 loop_after(void (*fn)(void *), void *arg);
-/* Deliver SIGHUP, SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 to cb in the loop
- * (and unblock them). */
+/* Deliver SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 and SIGCHLD to cb in
+ * the loop (and unblock them). */
 void	 loop_signals(loop_sig_cb cb);
 /* Hold those signals pending (1) or not (0): start-up blocks them so a
  * SIGHUP before loop_signals() is not fatal; the mask survives execve. */

@@ -68,6 +68,9 @@ on_signal(int signo)
 		/* a new configuration, or the WAN is back (same file) */
 		reload_hup();
 		break;
+	case SIGCHLD:
+		reload_reap();
+		break;
 	default:
 		break;
 	}
@@ -167,6 +170,7 @@ main(int argc, char **argv)
 	up_init(&conf, &qtab, &cbs);
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
+	reload_reap();	/* a copy that ended before this image ran */
 	st_status_init(file, up_status_json, cert_clock_synced);
 	reload_drop_unused(1);
 	priv_drop(UNPRIV_USER);

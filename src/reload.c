@@ -329,6 +329,20 @@ reload_hup(void)
 	handover();
 }
 
+/* see reload.h */
+void
+reload_reap(void)
+{
+	pid_t pid;
+	int st_;
+
+	while ((pid = waitpid(-1, &st_, WNOHANG)) > 0)
+		if (!WIFEXITED(st_) || WEXITSTATUS(st_) != 0)
+			log_warnx("pid %d (a reload's forked copy) ended with "
+			    "status %d", (int)pid, WIFEXITED(st_) ?
+			    WEXITSTATUS(st_) : 128 + WTERMSIG(st_));
+}
+
 /* Fork a drainer if anything is in flight, then exec with the sockets. */
 static void
 handover(void)

@@ -36,5 +36,8 @@ int	reload_take(const struct sockaddr *sa, socklen_t len, int type);
 void	reload_drop_unused(int all);
 /* SIGHUP, from the loop (never from a signal handler). */
 void	reload_hup(void);
+/* SIGCHLD, and once after start-up: collect the forked copies of earlier
+ * images that have finished (they are this PID's children). */
+void	reload_reap(void);
 
 #endif

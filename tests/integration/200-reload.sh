@@ -81,6 +81,8 @@ DRAINER=$(df_since "$n0" | sed -n 's/^SIGHUP: pid \([0-9]*\) answers the queries
 check "a forked copy (pid ${DRAINER:-none}) answered the queries in flight" [ -n "$DRAINER" ]
 for i in $(seq 60); do [ -n "$DRAINER" ] && alive "$DRAINER" || break; sleep 0.1; done
 check "the forked copy exited once they were answered" eval '[ -n "$DRAINER" ] && ! alive "$DRAINER"'
+for i in $(seq 20); do [ -e "/proc/$DRAINER" ] || break; sleep 0.1; done
+check "the forked copy was reaped by dotfwd (no zombie)" [ ! -e "/proc/$DRAINER" ]
 check "the queries in flight went to A, the later ones to B" \
     eval '[ "$(ft_count A "name=slow\\.q[0-9]+\\.test\\. ")" -ge 1 ] && [ "$(ft_count B "name=slow\\.q[0-9]+\\.test\\. ")" -ge 1 ]'
 check "dotfwd logged 'reloaded'" df_wait 'dotfwd .* reloaded:' "$n0" 3000
@@ -157,9 +159,9 @@ check "same PID throughout" alive "$PID"
 # left over by its PID
 left=
 for p in $(sed -n 's/.*SIGHUP: pid \([0-9]*\) answers the queries in flight.*/\1/p' "$DF_LOG"); do
-	for i in $(seq 50); do alive "$p" || break; sleep 0.1; done
-	alive "$p" && { left="$left $p"; kill -KILL "$p"; }
+	for i in $(seq 50); do [ -e "/proc/$p" ] || break; sleep 0.1; done
+	[ -e "/proc/$p" ] && { left="$left $p($(pstate "$p"))"; kill -KILL "$p"; }
 done
-check "every forked copy exited by itself (left:${left:- none})" [ -z "$left" ]
+check "every forked copy exited by itself and was reaped (left:${left:- none})" [ -z "$left" ]
 stop_dotfwd
 finish
