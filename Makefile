@@ -393,7 +393,7 @@ bench: $(O)/dotfwd
 	@set -- tests/bench/*.sh; if [ ! -f "$$1" ]; then \
 		echo "no benchmarks (tests/bench/*.sh)"; exit 0; fi; \
 	for f; do DOTFWD="$(strip $(QEMU) $(abspath $(O)/dotfwd))" \
-	    $(SHELL) $$f || exit 1; done
+	    bash $$f || exit 1; done
 
 # make size: a table for the router boards; make size BOARD=x: details.
 SIZE_BOARDS	?= mipsel_24kc mips_24kc aarch64_cortex-a53 \
@@ -453,6 +453,8 @@ help:
 	@echo '                 TEST_BOARDS (boards with a QEMU run under qemu-user):'
 	@echo '                 $(TEST_BOARDS)'
 	@echo '  check-net      network tests against public resolvers (opt-in)'
+	@echo '  bench          tests/bench/*.sh: dotfwd next to Unbound (and stubby) as DoT'
+	@echo '                 forwarders, with dnsperf; prints figures (BENCH_SECONDS=10)'
 	@echo '  fuzz           libFuzzer targets (clang-14); FUZZ_SECONDS=N to fuzz'
 	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share;'
 	@echo '                 with BOARD=x: that board split by part'

@@ -366,7 +366,8 @@ pin_of() {
 
 # start_unbound PORT CERT KEY [NAME] [ADDR]: Unbound serving DoT (TCP)
 # and plain DNS (UDP) on ADDR@PORT (ADDR 127.0.0.1 or ::1), logging every
-# query it receives to $T/NAME.log.  Sets UB_PID; returns when it answers.
+# query it receives to $T/NAME.log (UB_LOG_QUERIES=no: not, for the
+# benchmarks).  Sets UB_PID; returns when it answers.
 start_unbound() {
 	local port=$1 cert=$2 key=$3 name=${4:-ub$1} addr=${5:-127.0.0.1}
 	local conf="$T/$name.conf" i
@@ -386,7 +387,7 @@ start_unbound() {
 		  logfile: "$T/$name.log"
 		  use-syslog: no
 		  verbosity: 1
-		  log-queries: yes
+		  log-queries: ${UB_LOG_QUERIES:-yes}
 		  num-threads: 1
 		  so-reuseport: no
 		  interface-automatic: no
