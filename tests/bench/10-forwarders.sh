@@ -17,6 +17,7 @@
 # with forward-no-cache, so every answer crosses the TLS connection.  With
 # 2+ CPUs the forwarder runs alone on CPU 1; upstream and dnsperf share
 # CPU 0.  Everything binds to 127.0.0.1; every process is stopped by PID.
+# shellcheck disable=SC2034 # read by start_unbound (lib.sh)
 UB_LOG_QUERIES=no
 . "$(dirname "$0")/../integration/lib.sh"
 need dnsperf unbound openssl dig taskset
@@ -106,7 +107,7 @@ dp() {
 	case $2 in
 	qps)	awk '/Queries per second:/ { print int($4) }' "$1" ;;
 	sent)	awk '/Queries sent:/ { print $3 }' "$1" ;;
-	done)	awk '/Queries completed:/ { print $3 }' "$1" ;;
+	completed) awk '/Queries completed:/ { print $3 }' "$1" ;;
 	lost)	awk '/Queries lost:/ { print $3 }' "$1" ;;
 	avg_us)	awk '/Average Latency \(s\):/ { printf "%d", $4 * 1000000 }' "$1" ;;
 	esac
@@ -118,7 +119,7 @@ phase() {
 	t0=$(ticks "$FWD_PID")
 	taskset -c "$LOAD_CPU" dnsperf -s 127.0.0.1 -p "$FP" -d "$T/queries" \
 	    -l "$SECS" -t 2 "$@" >"$T/$CASE.$name.out" 2>&1
-	echo "$(dp "$T/$CASE.$name.out" done) $(($(ticks "$FWD_PID") - t0))"
+	echo "$(dp "$T/$CASE.$name.out" completed) $(($(ticks "$FWD_PID") - t0))"
 }
 hz=$(getconf CLK_TCK)
 # per100k DONE TICKS: CPU seconds per 100k answered queries
