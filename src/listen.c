@@ -20,8 +20,8 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "inherit.h"
 #include "mem.h"
-#include "reload.h"
 #include "stats.h"
 #include "upstream.h"
 
@@ -131,10 +131,10 @@ lsn_init(const struct conf *c, struct qt *t)
 	for (i = 0; i < n_socks; i++) {
 		socks[i].addr = c->listen[i / 2];
 		socks[i].is_tcp = i % 2;
-		socks[i].fd = reload_take(&socks[i].addr.u.sa,
+		socks[i].fd = inh_take(&socks[i].addr.u.sa,
 		    socks[i].addr.len, i % 2 ? SOCK_STREAM : SOCK_DGRAM);
 	}
-	reload_drop_unused(0);
+	inh_drop_unused(0);
 	for (i = 0; i < n_socks; i++)
 		if (socks[i].fd == -1)
 			socks[i].fd = open_sock(&socks[i].addr,

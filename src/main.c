@@ -13,6 +13,7 @@
 #include "cert.h"
 #include "conf.h"
 #include "listen.h"
+#include "inherit.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -98,7 +99,7 @@ main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
 	struct up_cbs cbs;
-	int ch, check = 0, use_syslog = 0, verbose = 0, n;
+	int ch, check = 0, use_syslog = 0, verbose = 0, n, reloaded, synced = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
 	    strcmp(argv[1], "-V") == 0)) {
@@ -155,8 +156,10 @@ main(int argc, char **argv)
 	cert_set_clock_synced(0);
 	st.start_ms = loop_clock();
 	/* a reload hands over sockets, start time and the clock state */
+	if ((reloaded = inh_init(&st.start_ms, &synced)) != 0)
+		cert_set_clock_synced(synced);
 	reload_init(argv, &conf);
-	if (!reload_inherited() && !cert_clock_synced())
+	if (!reloaded && !cert_clock_synced())
 		log_info("clock not synchronised yet: accepting certificates "
 		    "that are not yet valid until it is (SIGUSR2 or NTP)");
 
@@ -172,11 +175,11 @@ main(int argc, char **argv)
 	loop_signals(on_signal);
 	reload_reap();	/* a copy that ended before this image ran */
 	st_status_init(file, up_status_json, cert_clock_synced);
-	reload_drop_unused(1);
+	inh_drop_unused(1);
 	priv_drop(UNPRIV_USER);
 	log_info("dotfwd %s %s: %d listen addresses, %d upstream "
 	    "sections, %zu KB of pools", DOTFWD_VERSION,
-	    reload_inherited() ? "reloaded" : "started", conf.n_listen,
+	    reloaded ? "reloaded" : "started", conf.n_listen,
 	    conf.n_up, mem_total() / 1024);
 	mem_seal();
 	loop_run();

@@ -20,6 +20,7 @@
 #include <bearssl_hash.h>
 
 #include "cert.h"
+#include "inherit.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -28,9 +29,7 @@
 #include "stats.h"
 #include "upstream.h"
 
-#define RELOAD_ENV	"DOTFWD_RELOAD"
 #define SELF_EXE	"/proc/self/exe"
-#define RELOAD_MAX_FDS	64	/* 2 per listen address + status */
 #define RELOAD_MAX_ENV	256	/* environment entries passed on */
 #define CHECK_MS	10000	/* `dotfwd -t` gets this long */
 #define CHECK_LINES	20	/* of its output, logged at most */
@@ -49,9 +48,6 @@ static char		**self_argv;
 static const struct conf *cf;
 static uint8_t		 running_digest[32];
 static int		 have_digest;
-static int		 inh[RELOAD_MAX_FDS];
-static int		 n_inh;
-static int		 inherited;
 static int		 draining;
 static uint64_t		 drain_deadline_ms;
 
@@ -83,110 +79,21 @@ digest(uint8_t out[32])
 void
 reload_init(char **argv, const struct conf *c)
 {
-	const char *e;
-	char *end;
-	unsigned long v;
-	int fd, i = 0;
-
 	self_argv = argv;
 	cf = c;
 	have_digest = digest(running_digest) == 0;
-	if ((e = getenv(RELOAD_ENV)) == NULL)
-		return;
-	inherited = 1;
-	for (;;) {
-		while (*e == ' ')
-			e++;
-		if (*e == '\0')
-			break;
-		errno = 0;
-		v = strtoul(e, &end, 10);
-		if (end == e || errno != 0) {
-			log_warnx("%s: unreadable, ignored from \"%s\"",
-			    RELOAD_ENV, e);
-			break;
-		}
-		e = end;
-		if (i == 0)
-			st.start_ms = v;
-		else if (i == 1)
-			cert_set_clock_synced(v != 0);
-		else if (n_inh < RELOAD_MAX_FDS && v > 2 && v < INT32_MAX) {
-			fd = (int)v;
-			/* only sockets: never trust a number blindly */
-			if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 &&
-			    getsockopt(fd, SOL_SOCKET, SO_TYPE, &(int){0},
-			    &(socklen_t){sizeof(int)}) == 0)
-				inh[n_inh++] = fd;
-		}
-		i++;
-	}
-	unsetenv(RELOAD_ENV);
 }
 
-/* see reload.h */
-int
-reload_inherited(void)
-{
-	return inherited;
-}
-
-/* see reload.h */
-int
-reload_take(const struct sockaddr *sa, socklen_t len, int type)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl, tl;
-	int i, t, fd;
-
-	for (i = 0; i < n_inh; i++) {
-		if (inh[i] == -1)
-			continue;
-		sl = sizeof(ss);
-		tl = sizeof(t);
-		memset(&ss, 0, sizeof(ss));
-		if (getsockopt(inh[i], SOL_SOCKET, SO_TYPE, &t, &tl) == -1 ||
-		    t != type ||
-		    getsockname(inh[i], (struct sockaddr *)&ss, &sl) == -1 ||
-		    sl != len || memcmp(&ss, sa, len) != 0)
-			continue;
-		fd = inh[i];
-		inh[i] = -1;
-		return fd;
-	}
-	return -1;
-}
-
-/* see reload.h */
-void
-reload_drop_unused(int all)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int i;
-
-	for (i = 0; i < n_inh; i++) {
-		if (inh[i] == -1)
-			continue;
-		sl = sizeof(ss);
-		if (!all && getsockname(inh[i], (struct sockaddr *)&ss,
-		    &sl) == 0 && ss.ss_family == AF_UNIX)
-			continue;
-		close(inh[i]);
-		inh[i] = -1;
-	}
-}
-
-/* Environment for an exec: ours without RELOAD_ENV, plus 'extra'. */
+/* Environment for an exec: ours without INH_ENV, plus 'extra'. */
 static char **
 exec_env(char *extra)
 {
 	static char *env[RELOAD_MAX_ENV + 2];
-	size_t n = 0, k = strlen(RELOAD_ENV);
+	size_t n = 0, k = strlen(INH_ENV);
 	char **e;
 
 	for (e = environ; e != NULL && *e != NULL; e++) {
-		if (strncmp(*e, RELOAD_ENV, k) == 0 && (*e)[k] == '=')
+		if (strncmp(*e, INH_ENV, k) == 0 && (*e)[k] == '=')
 			continue;
 		if (n < RELOAD_MAX_ENV)
 			env[n++] = *e;
@@ -347,19 +254,14 @@ reload_reap(void)
 static void
 handover(void)
 {
-	static char var[sizeof(RELOAD_ENV) + 64 + RELOAD_MAX_FDS * 12];
-	int fds[RELOAD_MAX_FDS], n, i, forked = 0;
-	size_t len;
+	static char var[INH_VAR_CAP];
+	int fds[INH_MAX_FDS], n, i, forked = 0;
 	pid_t pid;
 
-	n = lsn_fds(fds, RELOAD_MAX_FDS - 1);
+	n = lsn_fds(fds, INH_MAX_FDS - 1);
 	if ((i = st_status_fd()) != -1)
 		fds[n++] = i;
-	len = (size_t)snprintf(var, sizeof(var), "%s=%" PRIu64 " %d",
-	    RELOAD_ENV, st.start_ms, cert_clock_synced());
-	for (i = 0; i < n && len < sizeof(var); i++)
-		len += (size_t)snprintf(var + len, sizeof(var) - len, " %d",
-		    fds[i]);
+	inh_format(var, sizeof(var), st.start_ms, cert_clock_synced(), fds, n);
 	if (lsn_busy()) {
 		if ((pid = fork()) == -1) {
 			log_warn("SIGHUP: fork: keeping the running "

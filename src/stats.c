@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inherit.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
-#include "reload.h"
 #include "stats.h"
 
 #define ST_NAME_PREFIX	"dotfwd-status:"
@@ -77,7 +77,7 @@ st_status_init(const char *conf_path,
 		log_warnx("status: no socket name for %s", conf_path);
 		return;
 	}
-	if ((lfd = reload_take((struct sockaddr *)&sun, len,
+	if ((lfd = inh_take((struct sockaddr *)&sun, len,
 	    SOCK_STREAM)) != -1)
 		;	/* handed over by a reload, still listening */
 	else if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
