@@ -5,13 +5,10 @@
  * the fork the parent touches nothing but the listening sockets (the
  * child owns the upstream connections and the queries in flight).
  */
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
