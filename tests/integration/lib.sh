@@ -913,14 +913,20 @@ pace_rcode() {
 }
 
 # par_dig N DIG-ARGS...: N dig processes at once (one try, 4 s x SLOW
-# each); outputs in $T/par.I.out.  Sets PAR_REPLIES (digs that printed
-# exactly one status line), PAR_MULTI (more than one), PAR_NONE (none),
-# PAR_NOERROR, PAR_SERVFAIL, PAR_MAX_MS (slowest "Query time").
+# each) to a server on 127.0.0.1; outputs in $T/par.I.out.  Sets
+# PAR_REPLIES (digs that printed exactly one status line), PAR_MULTI
+# (more than one), PAR_NONE (none), PAR_NOERROR, PAR_SERVFAIL, PAR_MAX_MS
+# (slowest "Query time").  Each dig gets its own reserved source port
+# (-b): dig picks random ports with SO_REUSEPORT, so two parallel digs
+# can share one, and then a reply reaches the wrong process (seen in a
+# packet capture: one dig timed out although its answer was sent).
 par_dig() {
-	local n=$1 i f c pids=() st qt
+	local n=$1 i f c pids=() st qt src
 	shift
+	read -r -a src <<<"$(free_port "$n")" || bail "$SCRIPT: par_dig source ports"
 	for i in $(seq "$n"); do
-		dig +tries=1 +time=$((4 * SLOW)) "$@" >"$T/par.$i.out" 2>&1 &
+		dig -b "127.0.0.1#${src[$((i - 1))]}" +tries=1 +time=$((4 * SLOW)) \
+		    "$@" >"$T/par.$i.out" 2>&1 &
 		pids+=($!)
 	done
 	wait "${pids[@]}" 2>/dev/null
