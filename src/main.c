@@ -132,8 +132,10 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 
-	if (!check)
+	if (!check) {
 		loop_block_signals(1);	/* until loop_signals() */
+		reload_init(argv, file, &conf);
+	}
 	n = conf_load(&conf, file, stderr);
 	if (check) {
 		if (n == 0 && verbose > 0)
@@ -158,7 +160,6 @@ main(int argc, char **argv)
 	/* a reload hands over sockets, start time and the clock state */
 	if ((reloaded = inh_init(&st.start_ms, &synced)) != 0)
 		cert_set_clock_synced(synced);
-	reload_init(argv, &conf);
 	if (!reloaded && !cert_clock_synced())
 		log_info("clock not synchronised yet: accepting certificates "
 		    "that are not yet valid until it is (SIGUSR2 or NTP)");

@@ -42,6 +42,7 @@ static uint64_t	drain_next(void *);
 static void	drain_tick(void *, uint64_t);
 
 static char		**self_argv;
+static const char	*path;		/* the configuration file */
 static const struct conf *cf;
 static uint8_t		 running_digest[32];
 static int		 have_digest;
@@ -58,7 +59,7 @@ digest(uint8_t out[32])
 	int fd;
 
 	priv_read(1);
-	fd = open(cf->file, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	priv_read(0);
 	if (fd == -1)
 		return -1;
@@ -74,9 +75,10 @@ digest(uint8_t out[32])
 
 /* see reload.h */
 void
-reload_init(char **argv, const struct conf *c)
+reload_init(char **argv, const char *conf_path, const struct conf *c)
 {
 	self_argv = argv;
+	path = conf_path;
 	cf = c;
 	have_digest = digest(running_digest) == 0;
 }
@@ -136,7 +138,7 @@ log_lines(char *buf, size_t *len, int *n_lines, int flush)
 static int
 check_config(void)
 {
-	char *argv[] = { self_argv[0], "-t", "-c", (char *)cf->file, NULL };
+	char *argv[] = { self_argv[0], "-t", "-c", (char *)path, NULL };
 	char buf[1024];
 	size_t len = 0;
 	struct pollfd p;
@@ -213,19 +215,19 @@ reload_hup(void)
 		return;
 	if (digest(d) == -1) {
 		log_warn("SIGHUP: cannot read %s, keeping the running "
-		    "configuration; re-checking upstreams", cf->file);
+		    "configuration; re-checking upstreams", path);
 		up_recheck();
 		return;
 	}
 	if (have_digest && memcmp(d, running_digest, sizeof(d)) == 0) {
 		log_info("SIGHUP: %s unchanged: re-checking upstreams",
-		    cf->file);
+		    path);
 		up_recheck();
 		return;
 	}
 	if ((r = check_config()) != 0) {
 		log_warnx("SIGHUP: %s %s (above): keeping the running "
-		    "configuration", cf->file, r == 1 ? "has errors" :
+		    "configuration", path, r == 1 ? "has errors" :
 		    "could not be checked");
 		up_recheck();
 		return;
@@ -274,7 +276,7 @@ handover(void)
 		    (int)pid);
 	}
 	log_info("SIGHUP: %s changed: re-executing with %d sockets",
-	    cf->file, n);
+	    path, n);
 	for (i = 0; i < n; i++)
 		fcntl(fds[i], F_SETFD, 0);
 	/* a signal during the new image's start-up waits for its loop */

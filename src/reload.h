@@ -17,9 +17,13 @@
 #include "compat.h"
 #include "conf.h"
 
-/* Start-up, after conf_load: remember argv (for the exec), the running
- * configuration and its digest. */
-void	reload_init(char **argv, const struct conf *);
+/*
+ * Start-up, before conf_load: remember argv (for the exec), the file and
+ * its digest (taken first: a file that changes while it is loaded then
+ * reads as changed at the next SIGHUP, never as unchanged), and where the
+ * configuration will be (its timeout_ms bounds the drain).
+ */
+void	reload_init(char **argv, const char *conf_path, const struct conf *);
 /* SIGHUP, from the loop (never from a signal handler). */
 void	reload_hup(void);
 /* SIGCHLD, and once after start-up: collect the forked copies of earlier
