@@ -35,6 +35,28 @@
 	}								\
 } while (0)
 
+/*
+ * Decimal digits only (no sign, blank or "0x"), at most 10 of them, the
+ * value within lo..hi.  Returns 0 and sets *v, or -1.  For option values,
+ * ports and prefix lengths.
+ */
+static inline int
+parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i == 10)
+			return -1;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (i == 0 || x < lo || x > hi)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
 /* sysexits(3) */
 #define EX_USAGE_	64
 #define EX_UNAVAILABLE_	69

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conf.h: the UCI-syntax configuration (SPEC.md section 3): parser,
- * option table, validation and the -t check.  A leaf: touches no socket
- * and includes no other module.
+ * conf.h: the configuration (SPEC.md section 3) as the daemon uses it:
+ * struct conf, loading and checking a file (the -t check), the
+ * effective configuration and the option schema.  The syntax is uci.c's,
+ * the values opt.c's, the addresses addr.c's.  Touches no socket.
  */
 #ifndef CONF_H
 #define CONF_H
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
+#include "addr.h"
 #include "compat.h"
 
 /* Bounds; each keeps a config and its structs small and fixed. */
@@ -26,28 +25,11 @@
 enum conf_policy { CONF_POLICY_ORDERED, CONF_POLICY_ROUNDROBIN,
     CONF_POLICY_FASTEST };
 
-union conf_sa {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
-
-struct conf_addr {
-	union conf_sa	 u;	/* port in network order */
-	socklen_t	 len;	/* sizeof sin or sin6 */
-};
-
-struct conf_net {
-	int		 family;	/* AF_INET or AF_INET6 */
-	uint8_t		 addr[16];	/* network order, host bits zero */
-	int		 prefix;	/* 0..32 or 0..128 */
-};
-
 struct conf_upstream {
 	char		 name[CONF_SECTION_CAP];	/* or "@upstream[N]" */
 	int		 line;				/* of "config upstream" */
 	char		 auth_name[CONF_NAME_CAP];	/* required */
-	struct conf_addr addr[CONF_MAX_ADDRS];		/* default port 853 */
+	struct addr	 addr[CONF_MAX_ADDRS];		/* default port 853 */
 	int		 n_addr;
 	uint8_t		 pin[CONF_MAX_PINS][32];	/* SHA-256 of SPKI */
 	int		 n_pin;
@@ -57,19 +39,19 @@ struct conf_upstream {
 struct conf_server {
 	int		 present;	/* a "config server" section exists */
 	int		 line;
-	struct conf_addr listen[CONF_MAX_LISTEN];
+	struct addr	 listen[CONF_MAX_LISTEN];
 	int		 n_listen;
 	char		 cert[CONF_PATH_CAP];
 	char		 key[CONF_PATH_CAP];
-	struct conf_addr backend;
+	struct addr	 backend;
 	int		 has_backend;
 };
 
 struct conf {
 	char		 file[CONF_PATH_CAP];	/* path it was read from */
-	struct conf_addr listen[CONF_MAX_LISTEN];	/* main */
+	struct addr	 listen[CONF_MAX_LISTEN];	/* main */
 	int		 n_listen;
-	struct conf_net	 allow[CONF_MAX_ALLOW];
+	struct addr_net	 allow[CONF_MAX_ALLOW];
 	int		 n_allow;
 	uint32_t	 timeout_ms;		/* 2500, 100..60000 */
 	uint32_t	 idle_timeout_ms;	/* 9000, 0..3600000; 0 = never */
@@ -109,16 +91,10 @@ void	conf_dump(const struct conf *c, FILE *out);
 
 /*
  * The option table, one line per option: "SECTION NAME TYPE [LO HI]
- * [CHOICE...]", TYPE one of uint bool enum path hostname address
- * address_list cidr_list pin_list.  For the LuCI page's test.
+ * [CHOICE...] [default=VALUE]", TYPE one of uint bool enum path hostname
+ * address address_list cidr_list pin_list; a list default has its items
+ * separated by commas.  For the LuCI page's test.
  */
 void	conf_schema(FILE *out);
-
-/* "1.2.3.4:853" or "[::1]:853" into buf; returns buf. */
-const char *conf_addr_str(const struct conf_addr *, char *buf, size_t cap);
-#define CONF_ADDRSTR_CAP	64
-
-/* 1 when the source address is inside one of c->allow. */
-int	conf_allowed(const struct conf *c, const struct sockaddr *sa);
 
 #endif

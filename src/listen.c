@@ -40,7 +40,7 @@ struct lsn_sock {
 	int		 fd;
 	int		 h;
 	int		 is_tcp;
-	struct conf_addr addr;
+	struct addr addr;
 };
 
 struct lsn_client {
@@ -51,7 +51,7 @@ struct lsn_client {
 	int		 resume;	/* frames wait in 'in': parse them */
 	int		 allowed;
 	int		 n_inflight;
-	union conf_sa	 peer;
+	union addr_sa	 peer;
 	uint64_t	 idle_deadline_ms;
 	size_t		 in_len;
 	size_t		 out_len;
@@ -70,9 +70,9 @@ static void	client_events(struct lsn_client *);
 static void	client_close(struct lsn_client *);
 static void	client_send(struct lsn_client *, const uint8_t *, size_t);
 static void	check_query(struct lsn_sock *, struct lsn_client *,
-		    const union conf_sa *, socklen_t, const uint8_t *, size_t);
+		    const union addr_sa *, socklen_t, const uint8_t *, size_t);
 static void	reply_now(struct lsn_sock *, struct lsn_client *,
-		    const union conf_sa *, socklen_t, const uint8_t *, size_t,
+		    const union addr_sa *, socklen_t, const uint8_t *, size_t,
 		    const struct dns_msg *, int, int);
 static void	listeners_events(void);
 
@@ -96,12 +96,12 @@ lsn_max_fds(const struct conf *c)
 }
 
 static int
-open_sock(const struct conf_addr *a, int type)
+open_sock(const struct addr *a, int type)
 {
-	char name[CONF_ADDRSTR_CAP];
+	char name[ADDR_STR_CAP];
 	int fd, on = 1;
 
-	conf_addr_str(a, name, sizeof(name));
+	addr_str(a, name, sizeof(name));
 	fd = socket(a->u.sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		fatal(EX_OS_, "socket for %s", name);
@@ -238,7 +238,7 @@ static void
 udp_read(void *arg, short revents)
 {
 	struct lsn_sock *s = arg;
-	union conf_sa peer;
+	union addr_sa peer;
 	socklen_t plen;
 	ssize_t n;
 	int i;
@@ -265,7 +265,7 @@ udp_read(void *arg, short revents)
  */
 static void
 check_query(struct lsn_sock *s, struct lsn_client *cl,
-    const union conf_sa *peer, socklen_t plen, const uint8_t *buf, size_t len)
+    const union addr_sa *peer, socklen_t plen, const uint8_t *buf, size_t len)
 {
 	struct qt_slot *q;
 	struct dns_msg m;
@@ -281,7 +281,8 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		st.q_udp++;
 	else
 		st.q_tcp++;
-	allowed = cl != NULL ? cl->allowed : conf_allowed(cf, &peer->sa);
+	allowed = cl != NULL ? cl->allowed :
+	    addr_match(cf->allow, cf->n_allow, &peer->sa);
 	if (!allowed) {
 		st.refused++;
 		reply_now(s, cl, peer, plen, buf, len, &m, r == DNS_OK,
@@ -331,7 +332,7 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 }
 
 static void
-reply_now(struct lsn_sock *s, struct lsn_client *cl, const union conf_sa *peer,
+reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
     socklen_t plen, const uint8_t *buf, size_t len, const struct dns_msg *m,
     int parsed_ok, int rcode)
 {
@@ -352,7 +353,7 @@ tcp_accept(void *arg, short revents)
 {
 	struct lsn_sock *s = arg;
 	struct lsn_client *cl;
-	union conf_sa peer;
+	union addr_sa peer;
 	socklen_t plen;
 	int fd, i, j, on = 1;
 
@@ -395,7 +396,7 @@ tcp_accept(void *arg, short revents)
 		cl->in_len = 0;
 		cl->out_len = 0;
 		cl->peer = peer;
-		cl->allowed = conf_allowed(cf, &peer.sa);
+		cl->allowed = addr_match(cf->allow, cf->n_allow, &peer.sa);
 		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
 		n_open_clients++;
 		st.tcp_accepted++;

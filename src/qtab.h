@@ -29,7 +29,7 @@ struct qt_slot {
 	uint16_t	 udp_size;	/* client's UDP limit */
 	int32_t		 lsn;		/* UDP socket or TCP client index */
 	uint32_t	 lsn_gen;	/* TCP client generation */
-	union conf_sa	 peer;		/* UDP source */
+	union addr_sa	 peer;		/* UDP source */
 	socklen_t	 peer_len;
 	int32_t		 conn;		/* upstream conn, -1 if none */
 	int32_t		 addr;		/* upstream address last used, -1 */

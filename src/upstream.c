@@ -39,7 +39,7 @@
 #define UP_DOWN_SUMMARY_MS	60000	/* while down: one line a minute */
 #define UP_STALL_MIN_MS		500	/* no answer this long: black hole */
 #define UP_CLOCK_POLL_MS	1000
-#define UP_NAME_CAP		(CONF_ADDRSTR_CAP + CONF_NAME_CAP + 4)
+#define UP_NAME_CAP		(ADDR_STR_CAP + CONF_NAME_CAP + 4)
 #define UP_ERR_CAP		64
 
 /* Failure counters by kind, for SIGUSR1 and status. */
@@ -82,7 +82,7 @@ struct up_conn {
 
 struct up_addr {
 	const struct conf_upstream *u;
-	struct conf_addr sa;
+	struct addr sa;
 	char		 name[UP_NAME_CAP];	/* "1.1.1.1:853 (one.one)" */
 	struct up_conn	*conn;
 	int		 n_conn;
@@ -152,7 +152,7 @@ void
 up_init(const struct conf *c, struct qt *t, const struct up_cbs *cb)
 {
 	const br_x509_trust_anchor *tas;
-	char as[CONF_ADDRSTR_CAP];
+	char as[ADDR_STR_CAP];
 	struct up_addr *a;
 	struct up_conn *cn;
 	size_t n_tas;
@@ -177,7 +177,7 @@ up_init(const struct conf *c, struct qt *t, const struct up_cbs *cb)
 			a->u = &c->up[i];
 			a->sa = c->up[i].addr[j];
 			snprintf(a->name, sizeof(a->name), "%s (%s)",
-			    conf_addr_str(&a->sa, as, sizeof(as)),
+			    addr_str(&a->sa, as, sizeof(as)),
 			    c->up[i].auth_name);
 			a->n_conn = (int)c->connections;
 			a->conn = mem_alloc(sizeof(*a->conn) *
@@ -950,7 +950,7 @@ size_t
 up_status_json(char *buf, size_t len, size_t cap)
 {
 	const struct up_addr *a;
-	char as[CONF_ADDRSTR_CAP], err[UP_ERR_CAP];
+	char as[ADDR_STR_CAP], err[UP_ERR_CAP];
 	int i, n;
 
 	for (i = 0; i < n_addrs && len < cap - 1; i++) {
@@ -961,7 +961,7 @@ up_status_json(char *buf, size_t len, size_t cap)
 		    ", \"timeouts\": %" PRIu64 ", \"handshakes\": %" PRIu64
 		    ", \"resumed\": %" PRIu64 ", \"failures\": %" PRIu64
 		    ", \"last_error\": \"%s\"}", i == 0 ? "[" : ", ",
-		    conf_addr_str(&a->sa, as, sizeof(as)), a->u->auth_name,
+		    addr_str(&a->sa, as, sizeof(as)), a->u->auth_name,
 		    a->is_down ? "down" : "up", rtt_ms(a), a->n_queries,
 		    a->n_answers, a->n_timeouts, a->n_handshakes, a->n_resumed,
 		    a->n_failures, json_safe(a->last_err, err, sizeof(err)));

@@ -19,7 +19,8 @@
 //    datatype, validate function, rmempty, default and ListValue values.
 //    load() and render() are then called as LuCI's view __init__ does.
 // 3. Every recorded option is checked against `$CONFCHECK --schema`
-//    (section type, name, kind, range, enum choices), the options the
+//    (section type, name, kind, range, enum choices, the default the
+//    page shows as default or placeholder), the options the
 //    daemon requires are required in the form, and every value the form can
 //    produce or accept is fed to $CONFCHECK in a small configuration: what
 //    the page accepts the daemon must accept, and the samples listed as
@@ -637,6 +638,11 @@ function readSchema(bin) {
 		if (w.length < 3 || w[0] === '')
 			continue;
 		const e = { section: w[0], name: w[1], kind: w[2] };
+		/* the row's default, list items comma-separated */
+		if (w.length > 3 && w[w.length - 1].startsWith('default=')) {
+			const d = w.pop().slice('default='.length);
+			e.dflt = LIST_KINDS.includes(e.kind) ? d.split(',') : d;
+		}
 		if (e.kind == 'uint') {
 			e.lo = +w[3];
 			e.hi = +w[4];
@@ -1184,6 +1190,25 @@ async function main() {
 			default:
 				p.push('unknown schema kind ' + e.kind);
 			}
+		});
+	}
+
+	/* what the page shows as a default is the daemon's own */
+	for (const o of opts) {
+		const key = o.section.sectiontype + '.' + o.option;
+		const e = schema[key];
+		if (e == null || e.dflt == null)
+			continue;
+		await check('default/' + key, (p) => {
+			const want = [].concat(e.dflt);
+			if (o.default != null && o.default !== '' &&
+			    String([].concat(o.default)[0]) != want[0])
+				p.push('default ' + JSON.stringify(o.default) +
+				    ', the daemon\'s ' + JSON.stringify(e.dflt));
+			if (o.placeholder != null && o.placeholder !== '' &&
+			    String(o.placeholder) != want[0])
+				p.push('placeholder ' + JSON.stringify(o.placeholder) +
+				    ', the daemon\'s default ' + JSON.stringify(e.dflt));
 		});
 	}
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * t_conf.c: unit tests of conf.c: the UCI tokenizer, uci semantics
+ * t_conf.c: unit tests of the configuration (conf.c, uci.c, opt.c,
+ * addr.c): the UCI tokenizer, uci semantics
  * (lists, deletes, merges, anonymous sections), every option's valid and
- * invalid values, limits, required settings, the dump, conf_allowed and
- * conf_addr_str.  Messages are captured with fmemopen.
+ * invalid values, limits, required settings, the dump, addr_match and
+ * addr_str.  Messages are captured with fmemopen.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -24,6 +25,29 @@
 
 static struct conf c;
 static char errbuf[16384];
+static int n_server_warnings;
+
+/*
+ * Until server mode exists every 'config server' gets a warning saying
+ * so (t_server checks it); the other cases look past it.
+ */
+#define SERVER_WARNING	"DoT server mode is not supported yet"
+
+static void
+drop_server_warning(void)
+{
+	char *p, *nl;
+
+	n_server_warnings = 0;
+	while ((p = strstr(errbuf, SERVER_WARNING)) != NULL) {
+		while (p > errbuf && p[-1] != '\n')
+			p--;
+		nl = strchr(p, '\n');
+		nl = nl != NULL ? nl + 1 : p + strlen(p);
+		memmove(p, nl, strlen(nl) + 1);
+		n_server_warnings++;
+	}
+}
 
 static int
 parse_len(const char *s, size_t len)
@@ -36,6 +60,7 @@ parse_len(const char *s, size_t len)
 		abort();
 	n = conf_parse(&c, "t.conf", s, len, f);
 	fclose(f);
+	drop_server_warning();
 	return n;
 }
 
@@ -58,11 +83,11 @@ parse(const char *s)
 } while (0)
 
 static const char *
-addr(const struct conf_addr *a)
+addr(const struct addr *a)
 {
-	static char buf[CONF_ADDRSTR_CAP];
+	static char buf[ADDR_STR_CAP];
 
-	return conf_addr_str(a, buf, sizeof(buf));
+	return addr_str(a, buf, sizeof(buf));
 }
 
 static int
@@ -875,6 +900,8 @@ t_server(void)
 	T_EQ_INT(c.srv.present, 1);
 	T_EQ_INT(c.srv.line, 4);
 	T_EQ_INT(c.srv.n_listen, 2);
+	/* -t says the section does nothing yet, as a warning */
+	T_EQ_INT(n_server_warnings, 1);
 	T_EQ_STR(addr(&c.srv.listen[1]), "[::]:853");
 	T_EQ_STR(c.srv.cert, "/etc/dotfwd/server.crt");
 	T_EQ_STR(c.srv.key, "/etc/dotfwd/server.key");
@@ -1057,8 +1084,8 @@ t_addr_str(void)
 		{ "[::10.0.0.1]:53", "[::a00:1]:53" },
 		{ "[fe80::0001:00ab]:53", "[fe80::1:ab]:53" },
 	};
-	struct conf_addr a;
-	char buf[CONF_ADDRSTR_CAP], small[8];
+	struct addr a;
+	char buf[ADDR_STR_CAP], small[8];
 	size_t i;
 	int n;
 
@@ -1067,14 +1094,14 @@ t_addr_str(void)
 		    "list listen '%s'\n", v[i].in);
 		n = parse(buf);
 		T_EQ_INT(n, 1);		/* just the missing upstream */
-		T_EQ_STR(conf_addr_str(&c.listen[0], buf, sizeof(buf)),
+		T_EQ_STR(addr_str(&c.listen[0], buf, sizeof(buf)),
 		    v[i].want);
 	}
 	/* a short buffer is cut, still terminated */
-	T_EQ_STR(conf_addr_str(&c.listen[0], small, sizeof(small)),
+	T_EQ_STR(addr_str(&c.listen[0], small, sizeof(small)),
 	    "[fe80::");
 	memset(&a, 0, sizeof(a));
-	T_EQ_STR(conf_addr_str(&a, buf, sizeof(buf)), "?");
+	T_EQ_STR(addr_str(&a, buf, sizeof(buf)), "?");
 	return 0;
 }
 
@@ -1120,41 +1147,41 @@ t_allowed(void)
 			sin.sin_family = AF_INET;
 			T_ASSERT(inet_pton(AF_INET, v[i].ip,
 			    &sin.sin_addr) == 1);
-			got = conf_allowed(&c, (struct sockaddr *)&sin);
+			got = addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin);
 		} else {
 			memset(&sin6, 0, sizeof(sin6));
 			sin6.sin6_family = AF_INET6;
 			T_ASSERT(inet_pton(AF_INET6, v[i].ip,
 			    &sin6.sin6_addr) == 1);
-			got = conf_allowed(&c, (struct sockaddr *)&sin6);
+			got = addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6);
 		}
 		if (got != v[i].want)
 			T_FAIL("%s: want %d, got %d", v[i].ip, v[i].want, got);
 	}
 	memset(&other, 0, sizeof(other));
 	other.fam = AF_UNIX;
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)(void *)&other), 0);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)(void *)&other), 0);
 
 	/* everything, and a prefix that is not byte-aligned */
 	T_EQ_INT(parse("config dotfwd main\nlist allow 0.0.0.0/0\n"
 	    "list allow 2001:db8:8000::/33\n" UP), 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)&sin), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin), 1);
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
 	inet_pton(AF_INET6, "2001:db8:ffff::1", &sin6.sin6_addr);
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)&sin6), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
 	inet_pton(AF_INET6, "2001:db8:7fff::1", &sin6.sin6_addr);
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)&sin6), 0);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
 	/* a v4 prefix matches a mapped client, not the other way round */
 	inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6.sin6_addr);
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)&sin6), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
 	T_EQ_INT(parse("config dotfwd main\nlist allow ::ffff:0:0/96\n" UP),
 	    0);
 	sin.sin_addr.s_addr = htonl(0x01020304);
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)&sin), 0);
-	T_EQ_INT(conf_allowed(&c, (struct sockaddr *)&sin6), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin), 0);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
 	return 0;
 }
 
