@@ -1,78 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dns.c: DNS wire format on caller-owned buffers: a sticky read cursor,
- * LAN query and upstream answer parsing, the upstream query with a fresh
- * OPT (keepalive, padding), the in-place client edit of answers,
- * truncation and error replies.  No I/O, no logging, no allocation.
- * Names are skipped while editing (only dns_rd_name() follows pointers);
- * pointers in RRs that move down behind a shrinking OPT are re-aimed.
+ * dns.c: reading DNS messages in caller-owned buffers: a sticky read
+ * cursor, LAN query and upstream answer parsing, question comparison and
+ * names for printing.  Writing is dnsedit.c's.  No I/O, no logging, no
+ * allocation.  Only dns_rd_name() follows compression pointers.
  */
 #include <string.h>
 
 #include "dns.h"
 
-#define WIRE_NAME_MAX	255	/* RFC 1035 3.1: name incl. root label */
-#define LABEL_MAX	63	/* RFC 1035 3.1; 0x40/0x80 are not labels */
-#define PTR_MASK	0xc0	/* RFC 1035 4.1.4: top bits of a pointer */
-#define PTR_HI_MASK	0x3f	/* high bits of the pointer's offset */
-/*
- * A 255-byte name has at most 127 labels, and sane compression needs at
- * most one pointer per label; anything longer is hostile.
- */
-#define PTR_MAX_JUMPS	128
-#define RR_FIXED_LEN	10	/* type, class, ttl, rdlength */
-#define OPT_FIXED_LEN	11	/* root owner + RR_FIXED_LEN */
-#define OPT_HDR_LEN	4	/* option code and option length */
-#define QFIXED_LEN	4	/* qtype, qclass after the qname */
-#define EDNS_DO		0x00008000U	/* RFC 3225, in the OPT TTL */
-#define OPCODE_MASK	0x7800	/* flags bits 11-14 */
-#define KEEPALIVE_UNIT_MS 100	/* RFC 7828 3.1: TIMEOUT in 100 ms units */
-
-/* Header field offsets. */
-#define H_ID		0
-#define H_FLAGS		2
-#define H_QD		4
-#define H_AN		6
-#define H_NS		8
-#define H_AR		10
-
-/* Offsets inside an RR that starts with a one-byte (root) owner. */
-#define OPT_CLASS	3
-#define OPT_TTL		5
-#define OPT_RDLEN	9
-
-/*
- * RDATA that may hold compressed names (RFC 1035 3.3; RFC 3597 4 lists
- * the later types old servers may still compress): 'skip' fixed bytes,
- * then 'names' names.  Only needed to move RRs that follow an OPT.
- */
-static const struct {
-	uint16_t	type;
-	uint8_t		skip;
-	uint8_t		names;
-} rdata_names[] = {
-	{ 2, 0, 1 },	/* NS */
-	{ 3, 0, 1 },	/* MD */
-	{ 4, 0, 1 },	/* MF */
-	{ 5, 0, 1 },	/* CNAME */
-	{ 6, 0, 2 },	/* SOA: mname, rname, then 20 bytes */
-	{ 7, 0, 1 },	/* MB */
-	{ 8, 0, 1 },	/* MG */
-	{ 9, 0, 1 },	/* MR */
-	{ 12, 0, 1 },	/* PTR */
-	{ 14, 0, 2 },	/* MINFO */
-	{ 15, 2, 1 },	/* MX */
-	{ 17, 0, 2 },	/* RP */
-	{ 18, 2, 1 },	/* AFSDB */
-	{ 21, 2, 1 },	/* RT */
-	{ 26, 2, 2 },	/* PX */
-	{ 33, 6, 1 },	/* SRV */
-	{ 36, 2, 1 },	/* KX */
-};
-
-static uint16_t	get16(const uint8_t *);
-static void	put16(uint8_t *, uint16_t);
-static void	put32(uint8_t *, uint32_t);
 static uint8_t	lower(uint8_t);
 static int	rd_need(struct dns_rd *, size_t);
 static int	parse_head(struct dns_rd *, const uint8_t *, size_t,
@@ -80,33 +16,8 @@ static int	parse_head(struct dns_rd *, const uint8_t *, size_t,
 static void	rd_question(struct dns_rd *, struct dns_msg *);
 static void	rd_rrs(struct dns_rd *, struct dns_msg *, int);
 static int	rd_opt_rdata(const uint8_t *, size_t, int, struct dns_msg *);
-static size_t	opt_rr_len(const uint8_t *, size_t, size_t);
-static int	fix_name(uint8_t *, size_t *, size_t, size_t, size_t, size_t);
-static int	fix_tail(uint8_t *, size_t, size_t, size_t, size_t);
 static int	emit(char *, size_t, size_t *, const char *, size_t);
 static int	emit_label(char *, size_t, size_t *, const uint8_t *, size_t);
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* ASCII only: DNS names compare without locale (RFC 4343). */
 static uint8_t
@@ -153,7 +64,7 @@ dns_rd_u16(struct dns_rd *r)
 
 	if (rd_need(r, 2) != 0)
 		return 0;
-	v = get16(r->buf + r->off);
+	v = dns_get16(r->buf + r->off);
 	r->off += 2;
 	return v;
 }
@@ -200,20 +111,20 @@ dns_rd_skip_name(struct dns_rd *r)
 		c = dns_rd_u8(r);
 		if (r->err != 0 || c == 0)
 			return;
-		if ((c & PTR_MASK) == PTR_MASK) {
-			ptr = (size_t)(c & PTR_HI_MASK) << 8;
+		if ((c & DNS_PTR_MASK) == DNS_PTR_MASK) {
+			ptr = (size_t)(c & DNS_PTR_HI_MASK) << 8;
 			ptr |= dns_rd_u8(r);
 			if (r->err == 0 && ptr >= at)
 				r->err = DNS_EFORMAT;
 			return;
 		}
-		if (c > LABEL_MAX) {
+		if (c > DNS_LABEL_MAX) {
 			r->err = DNS_EFORMAT;
 			return;
 		}
 		dns_rd_skip(r, c);
 		/* Labels so far plus at least a root byte must fit. */
-		if (r->err == 0 && r->off - start >= WIRE_NAME_MAX)
+		if (r->err == 0 && r->off - start >= DNS_NAME_WIRE_MAX)
 			r->err = DNS_EFORMAT;
 	}
 }
@@ -291,24 +202,24 @@ dns_rd_name(struct dns_rd *r, char *out, size_t cap)
 			break;
 		}
 		c = r->buf[p];
-		if ((c & PTR_MASK) == PTR_MASK) {
+		if ((c & DNS_PTR_MASK) == DNS_PTR_MASK) {
 			if (r->len - p < 2) {
 				err = DNS_ETRUNC;
 				break;
 			}
-			t = (size_t)(c & PTR_HI_MASK) << 8 | r->buf[p + 1];
+			t = (size_t)(c & DNS_PTR_HI_MASK) << 8 | r->buf[p + 1];
 			if (jumps == 0)
 				after = p + 2;
 			if (t >= p)
 				err = DNS_EFORMAT;
-			else if (t >= limit || ++jumps > PTR_MAX_JUMPS)
+			else if (t >= limit || ++jumps > DNS_PTR_MAX_JUMPS)
 				err = DNS_ELOOP;
 			if (err != DNS_OK)
 				break;
 			p = limit = t;
 			continue;
 		}
-		if (c > LABEL_MAX) {
+		if (c > DNS_LABEL_MAX) {
 			err = DNS_EFORMAT;
 			break;
 		}
@@ -321,7 +232,7 @@ dns_rd_name(struct dns_rd *r, char *out, size_t cap)
 			break;
 		}
 		wire += 1 + (size_t)c;
-		if (wire >= WIRE_NAME_MAX) {
+		if (wire >= DNS_NAME_WIRE_MAX) {
 			err = DNS_EFORMAT;
 			break;
 		}
@@ -381,14 +292,14 @@ rd_question(struct dns_rd *r, struct dns_msg *m)
 		c = dns_rd_u8(r);
 		if (r->err != 0)
 			return;
-		if (c > LABEL_MAX) {
+		if (c > DNS_LABEL_MAX) {
 			r->err = DNS_EFORMAT;	/* pointer or extended label */
 			return;
 		}
 		if (c == 0)
 			break;
 		dns_rd_skip(r, c);
-		if (r->err == 0 && r->off - start >= WIRE_NAME_MAX)
+		if (r->err == 0 && r->off - start >= DNS_NAME_WIRE_MAX)
 			r->err = DNS_EFORMAT;
 	}
 	m->qname_off = start;
@@ -421,8 +332,8 @@ rd_opt_rdata(const uint8_t *p, size_t len, int is_query, struct dns_msg *m)
 			continue;
 		if (olen == 2) {
 			m->has_keepalive = 1;
-			m->keepalive_ms = (uint32_t)get16(p + data) *
-			    KEEPALIVE_UNIT_MS;
+			m->keepalive_ms = (uint32_t)dns_get16(p + data) *
+			    DNS_KEEPALIVE_UNIT_MS;
 		} else if (olen == 0 && is_query)
 			m->has_keepalive = 1;
 		else if (is_query)
@@ -523,313 +434,4 @@ dns_same_question(const uint8_t *a, const struct dns_msg *ma,
 		if (lower(a[ma->qname_off + i]) != lower(b[mb->qname_off + i]))
 			return 0;
 	return 1;
-}
-
-/* see dns.h */
-size_t
-dns_build_upstream(uint8_t *out, size_t cap, const uint8_t *q,
-    const struct dns_msg *mq, uint16_t id, unsigned pad_block,
-    int keepalive)
-{
-	size_t qlen, fixed, rdlen, pad, total, o;
-	uint32_t ttl;
-
-	if (mq->qdcount != 1 ||
-	    mq->q_end != mq->qname_off + mq->qname_len + QFIXED_LEN)
-		return 0;
-	qlen = mq->q_end - mq->qname_off;
-	fixed = DNS_HDR_LEN + qlen + OPT_FIXED_LEN;
-	rdlen = keepalive ? OPT_HDR_LEN : 0;
-	pad = 0;
-	if (pad_block > 0) {
-		/*
-		 * RFC 7830 3: the padding option's own 4-byte header counts
-		 * towards the length; RFC 8467 4.1 pads the DNS message (not
-		 * the TCP length prefix) to a multiple of the block.
-		 */
-		rdlen += OPT_HDR_LEN;
-		pad = (pad_block - (fixed + rdlen) % pad_block) % pad_block;
-		rdlen += pad;
-	}
-	total = fixed + rdlen;
-	if (total > cap || total > DNS_MSG_MAX)
-		return 0;
-
-	put16(out + H_ID, id);
-	put16(out + H_FLAGS, mq->flags);
-	put16(out + H_QD, 1);
-	put16(out + H_AN, 0);
-	put16(out + H_NS, 0);
-	put16(out + H_AR, 1);
-	memcpy(out + DNS_HDR_LEN, q + mq->qname_off, qlen);
-	o = DNS_HDR_LEN + qlen;
-
-	/* OPT is hop by hop: only the DO bit is the client's (RFC 3225). */
-	ttl = mq->has_opt ? (mq->opt_ttl & EDNS_DO) : 0;
-	out[o] = 0;
-	put16(out + o + 1, DNS_T_OPT);
-	put16(out + o + OPT_CLASS, DNS_EDNS_SIZE);
-	put32(out + o + OPT_TTL, ttl);
-	put16(out + o + OPT_RDLEN, (uint16_t)rdlen);
-	o += OPT_FIXED_LEN;
-	if (keepalive) {
-		/* RFC 7828 3.1: empty in queries. */
-		put16(out + o, DNS_OPT_KEEPALIVE);
-		put16(out + o + 2, 0);
-		o += OPT_HDR_LEN;
-	}
-	if (pad_block > 0) {
-		put16(out + o, DNS_OPT_PADDING);
-		put16(out + o + 2, (uint16_t)pad);
-		o += OPT_HDR_LEN;
-		memset(out + o, 0, pad);	/* RFC 7830 3: zero octets */
-		o += pad;
-	}
-	return o;
-}
-
-/*
- * Length of the OPT RR at 'off' in buf[len], read from the buffer itself
- * (root owner, type 41, RDATA inside the message), or 0 if there is none.
- */
-static size_t
-opt_rr_len(const uint8_t *buf, size_t len, size_t off)
-{
-	size_t n;
-
-	if (off < DNS_HDR_LEN || off > len || len - off < OPT_FIXED_LEN ||
-	    buf[off] != 0 || get16(buf + off + 1) != DNS_T_OPT)
-		return 0;
-	n = OPT_FIXED_LEN + (size_t)get16(buf + off + OPT_RDLEN);
-	if (n > len - off)
-		return 0;
-	return n;
-}
-
-/*
- * One name at *off (below end) in an RR that moves down by 'delta' bytes
- * because bytes before it in [cut, tail) shrink.  A pointer to tail or
- * beyond must move too; one into [cut, tail) has lost its target.
- */
-static int
-fix_name(uint8_t *buf, size_t *off, size_t end, size_t cut, size_t tail,
-    size_t delta)
-{
-	size_t t;
-	uint8_t c;
-
-	for (;;) {
-		if (*off >= end)
-			return -1;
-		c = buf[*off];
-		if ((c & PTR_MASK) == PTR_MASK) {
-			if (end - *off < 2)
-				return -1;
-			t = (size_t)(c & PTR_HI_MASK) << 8 | buf[*off + 1];
-			if (t >= tail)
-				put16(buf + *off, (uint16_t)(PTR_MASK << 8 |
-				    (t - delta)));
-			else if (t >= cut)
-				return -1;
-			*off += 2;
-			return 0;
-		}
-		if (c > LABEL_MAX)
-			return -1;
-		*off += 1;
-		if (c == 0)
-			return 0;
-		if (end - *off < c)
-			return -1;
-		*off += c;
-	}
-}
-
-/*
- * The OPT in [cut, tail) of buf[len] is about to shrink by 'delta' and
- * the RRs after it to move down (RFC 6891 does not make OPT the last RR:
- * TSIG or SIG(0) follow it).  Their compression pointers are absolute
- * offsets, so fix the owner names and the names in RDATA that may be
- * compressed.  0, or -1 when that cannot be done.
- */
-static int
-fix_tail(uint8_t *buf, size_t len, size_t cut, size_t tail, size_t delta)
-{
-	size_t off, rd, rend, i, k;
-	uint16_t type;
-
-	off = tail;
-	while (off < len) {
-		if (fix_name(buf, &off, len, cut, tail, delta) == -1 ||
-		    len - off < RR_FIXED_LEN)
-			return -1;
-		type = get16(buf + off);
-		rd = off + RR_FIXED_LEN;
-		rend = rd + get16(buf + off + RR_FIXED_LEN - 2);
-		if (rend > len)
-			return -1;
-		for (i = 0; i < nitems(rdata_names); i++) {
-			if (rdata_names[i].type != type)
-				continue;
-			if (rend - rd < rdata_names[i].skip)
-				return -1;
-			rd += rdata_names[i].skip;
-			for (k = 0; k < rdata_names[i].names; k++)
-				if (fix_name(buf, &rd, rend, cut, tail,
-				    delta) == -1)
-					return -1;
-			break;
-		}
-		off = rend;
-	}
-	return 0;
-}
-
-/*
- * see dns.h.  On 0 the buffer may be partly edited: do not send it.
- * Fails when an RR after the OPT points into the OPT.
- */
-size_t
-dns_answer_for_client(uint8_t *buf, size_t len, const struct dns_msg *ma,
-    uint16_t client_id, const uint8_t *cq, const struct dns_msg *mcq)
-{
-	size_t o, olen, rd, end, w, n;
-	uint16_t code, ar;
-
-	if (ma->qdcount != 1 || mcq->qdcount != 1 ||
-	    ma->qname_len != mcq->qname_len ||
-	    ma->qname_off + ma->qname_len > len || len < DNS_HDR_LEN)
-		return 0;
-	put16(buf + H_ID, client_id);
-	/* Echo the client's spelling (0x20 randomisation, RFC 5452 9.3). */
-	memcpy(buf + ma->qname_off, cq + mcq->qname_off, mcq->qname_len);
-	if (!ma->has_opt)
-		return len;
-
-	o = ma->opt_off;
-	olen = opt_rr_len(buf, len, o);
-	if (olen == 0 || olen != ma->opt_len)
-		return 0;
-	end = o + olen;
-	if (!mcq->has_opt) {
-		/* RFC 6891 7: no OPT in an answer to a query without one. */
-		ar = get16(buf + H_AR);
-		if (ar == 0 || fix_tail(buf, len, o, end, olen) == -1)
-			return 0;
-		memmove(buf + o, buf + end, len - end);
-		put16(buf + H_AR, (uint16_t)(ar - 1));
-		return len - olen;
-	}
-
-	put16(buf + o + OPT_CLASS, DNS_EDNS_SIZE);
-	/* Keep the TTL: extended rcode and DO are the answer's. */
-	rd = w = o + OPT_FIXED_LEN;
-	while (rd < end) {
-		if (end - rd < OPT_HDR_LEN)
-			return 0;
-		code = get16(buf + rd);
-		n = OPT_HDR_LEN + (size_t)get16(buf + rd + 2);
-		if (n > end - rd)
-			return 0;
-		/* Keepalive and padding describe the upstream hop only. */
-		if (code != DNS_OPT_KEEPALIVE && code != DNS_OPT_PADDING) {
-			memmove(buf + w, buf + rd, n);
-			w += n;
-		}
-		rd += n;
-	}
-	put16(buf + o + OPT_RDLEN, (uint16_t)(w - o - OPT_FIXED_LEN));
-	if (w < end && fix_tail(buf, len, o, end, end - w) == -1)
-		return 0;
-	memmove(buf + w, buf + end, len - end);
-	return len - (end - w);
-}
-
-/*
- * see dns.h.  The OPT length is read from buf, so 'm' may come from
- * before dns_answer_for_client() shrank the OPT in place.
- */
-size_t
-dns_truncate(uint8_t *buf, size_t len, size_t limit,
-    const struct dns_msg *m, int keep_opt)
-{
-	size_t n, olen;
-	uint16_t flags, ar;
-
-	if (len <= limit)
-		return len;
-	if (len < DNS_HDR_LEN || m->q_end < DNS_HDR_LEN || m->q_end > len ||
-	    m->q_end > limit)
-		return 0;
-	n = m->q_end;
-	ar = 0;
-	if (keep_opt && m->has_opt) {
-		olen = opt_rr_len(buf, len, m->opt_off);
-		if (olen == 0 || m->opt_off < n)
-			return 0;
-		/* Without room for the OPT, the client still gets TC. */
-		if (olen <= limit - n) {
-			memmove(buf + n, buf + m->opt_off, olen);
-			n += olen;
-			ar = 1;
-		}
-	}
-	flags = get16(buf + H_FLAGS);
-	put16(buf + H_FLAGS, (uint16_t)(flags | DNS_F_TC));
-	put16(buf + H_AN, 0);
-	put16(buf + H_NS, 0);
-	put16(buf + H_AR, ar);
-	return n;
-}
-
-/*
- * see dns.h.  'parsed_ok' is a boolean (non-zero when dns_parse_query()
- * returned DNS_OK).  The query's header is read before anything is
- * written, so out may be the query buffer itself.
- */
-size_t
-dns_error_reply(uint8_t *out, size_t cap, const uint8_t *q, size_t qlen,
-    const struct dns_msg *m, int parsed_ok, int rcode)
-{
-	size_t n, ql;
-	uint16_t id, qflags, flags;
-	uint32_t ttl;
-	int echo, opt;
-
-	if (qlen < DNS_HDR_LEN || cap < DNS_HDR_LEN)
-		return 0;
-	id = get16(q + H_ID);
-	qflags = get16(q + H_FLAGS);
-	echo = parsed_ok && m != NULL && m->qdcount == 1 &&
-	    m->q_end <= qlen && m->qname_off >= DNS_HDR_LEN &&
-	    m->qname_off <= m->q_end;
-	opt = echo && m->has_opt;
-	ql = echo ? m->q_end - m->qname_off : 0;
-	n = DNS_HDR_LEN + ql + (opt ? OPT_FIXED_LEN : 0);
-	if (n > cap)
-		return 0;
-	/* Extended rcode bits (RFC 6891 6.1.3) need the OPT TTL. */
-	ttl = opt ? ((uint32_t)(rcode >> 4 & 0xff) << 24 |
-	    (m->opt_ttl & EDNS_DO)) : 0;
-
-	if (echo)
-		memmove(out + DNS_HDR_LEN, q + m->qname_off, ql);
-	flags = (uint16_t)(DNS_F_QR | (qflags & OPCODE_MASK) |
-	    (qflags & DNS_F_RD) | DNS_F_RA | (rcode & 0xf));
-	put16(out + H_ID, id);
-	put16(out + H_FLAGS, flags);
-	put16(out + H_QD, echo ? 1 : 0);
-	put16(out + H_AN, 0);
-	put16(out + H_NS, 0);
-	put16(out + H_AR, opt ? 1 : 0);
-	if (opt) {
-		n = DNS_HDR_LEN + ql;
-		out[n] = 0;
-		put16(out + n + 1, DNS_T_OPT);
-		put16(out + n + OPT_CLASS, DNS_EDNS_SIZE);
-		put32(out + n + OPT_TTL, ttl);
-		put16(out + n + OPT_RDLEN, 0);
-		n += OPT_FIXED_LEN;
-	}
-	return n;
 }

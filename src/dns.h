@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dns.h: DNS wire format on byte buffers with an explicit capacity:
- * header and question parsing, OPT (EDNS(0)) editing, padding,
- * keepalive, truncation and error replies.  A leaf: no I/O, no logging.
- * Names are skipped, never decompressed while editing.
+ * dns.h: DNS wire format on byte buffers with an explicit length: the
+ * layout constants, a sticky read cursor, parsing of LAN queries and
+ * upstream answers (header, question, OPT with keepalive) and question
+ * comparison.  Writing is dnsedit.h's.  A leaf: no I/O, no logging.
  */
 #ifndef DNS_H
 #define DNS_H
@@ -34,6 +34,59 @@
 #define DNS_T_OPT	41
 #define DNS_OPT_KEEPALIVE 11	/* RFC 7828 */
 #define DNS_OPT_PADDING	12	/* RFC 7830 */
+
+/* Wire layout (RFC 1035 3.1, 4.1; RFC 6891 6.1). */
+#define DNS_NAME_WIRE_MAX	255	/* RFC 1035 3.1: with the root label */
+#define DNS_LABEL_MAX		63	/* 0x40 and 0x80 are not labels */
+#define DNS_PTR_MASK		0xc0	/* RFC 1035 4.1.4: a pointer's top bits */
+#define DNS_PTR_HI_MASK		0x3f	/* high bits of the pointer's offset */
+/*
+ * A 255-byte name has at most 127 labels, and sane compression needs at
+ * most one pointer per label; anything longer is hostile.
+ */
+#define DNS_PTR_MAX_JUMPS	128
+#define DNS_RR_FIXED_LEN	10	/* type, class, ttl, rdlength */
+#define DNS_OPT_FIXED_LEN	11	/* root owner + DNS_RR_FIXED_LEN */
+#define DNS_OPTION_HDR_LEN	4	/* option code and option length */
+#define DNS_QFIXED_LEN		4	/* qtype, qclass after the qname */
+#define DNS_EDNS_DO		0x00008000U	/* RFC 3225, in the OPT TTL */
+#define DNS_OPCODE_MASK		0x7800	/* flags bits 11-14 */
+#define DNS_KEEPALIVE_UNIT_MS	100	/* RFC 7828 3.1: 100 ms units */
+
+/* Header field offsets. */
+#define DNS_OFF_ID		0
+#define DNS_OFF_FLAGS		2
+#define DNS_OFF_QD		4
+#define DNS_OFF_AN		6
+#define DNS_OFF_NS		8
+#define DNS_OFF_AR		10
+
+/* Offsets inside an RR that starts with a one-byte (root) owner. */
+#define DNS_OPT_OFF_CLASS	3
+#define DNS_OPT_OFF_TTL		5
+#define DNS_OPT_OFF_RDLEN	9
+
+static inline uint16_t
+dns_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+dns_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+dns_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
 /* Errors (sticky in struct dns_rd). */
 enum { DNS_OK = 0, DNS_ETRUNC, DNS_EFORMAT, DNS_ELOOP, DNS_ESPACE };
@@ -99,49 +152,5 @@ int	 dns_parse_answer(const uint8_t *buf, size_t len, struct dns_msg *m);
  */
 int	 dns_same_question(const uint8_t *a, const struct dns_msg *ma,
 	    const uint8_t *b, const struct dns_msg *mb);
-
-/*
- * Build the upstream form of a parsed LAN query into out[cap]: header
- * with 'id' (other flags kept), the question, and a fresh OPT (UDP size
- * DNS_EDNS_SIZE, the client's DO bit and version 0, no client options)
- * carrying an empty edns-tcp-keepalive option when 'keepalive' and
- * padding so the message length is a multiple of 'pad_block' (0: none).
- * Records other than the question and OPT are dropped.
- * Returns the length, or 0 when it does not fit.
- */
-size_t	 dns_build_upstream(uint8_t *out, size_t cap, const uint8_t *q,
-	    const struct dns_msg *mq, uint16_t id, unsigned pad_block,
-	    int keepalive);
-
-/*
- * Edit an upstream answer in place for the LAN client (len bytes, cap
- * available): set the ID to client_id, copy the client's question name
- * bytes (same length, from 'cq' as parsed in 'mcq') so case is echoed
- * exactly, and rebuild OPT hop by hop: without client EDNS the OPT RR is
- * removed; with it, keepalive and padding options are stripped and the
- * UDP size set to DNS_EDNS_SIZE.  'ma' is the answer as parsed.
- * Returns the new length (never more than len + 0), or 0 on error.
- */
-size_t	 dns_answer_for_client(uint8_t *buf, size_t len,
-	    const struct dns_msg *ma, uint16_t client_id,
-	    const uint8_t *cq, const struct dns_msg *mcq);
-
-/*
- * Make a message fit in 'limit' bytes for UDP: if len <= limit, return
- * len unchanged.  Else keep header and question (and the OPT RR when
- * 'keep_opt'), set TC, zero an/ns counts, ar = 1 or 0.  Returns the new
- * length (always <= limit when limit >= question + OPT), 0 on error.
- */
-size_t	 dns_truncate(uint8_t *buf, size_t len, size_t limit,
-	    const struct dns_msg *m, int keep_opt);
-
-/*
- * Error reply for a query into out[cap]: the query's ID, opcode and RD,
- * QR=1, RA=1, rcode; the question echoed when 'm' parsed (DNS_OK), else
- * qdcount 0; an OPT RR (size DNS_EDNS_SIZE) when the query had one.
- * 'q' must hold at least DNS_HDR_LEN bytes.  Returns the length or 0.
- */
-size_t	 dns_error_reply(uint8_t *out, size_t cap, const uint8_t *q,
-	    size_t qlen, const struct dns_msg *m, int parsed_ok, int rcode);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "dnsedit.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsedit.h"
 #include "fault.h"
 
 #define OPCODE_MASK	0x7800

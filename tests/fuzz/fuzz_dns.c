@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsedit.h"
 
 #define FZ_CAP		(DNS_MSG_MAX + 1)
 #define FZ_NAME_CAP	1024	/* 255 wire bytes, 4 chars each at most */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "dns.h"
+#include "dnsedit.h"
 #include "t.h"
 
 #define BUF_CAP		4096
