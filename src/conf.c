@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "log.h"
 #include "opt.h"
 #include "uci.h"
 
@@ -472,7 +473,7 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	conf_defaults(c);
 	copy_str(c->file, sizeof(c->file), path);
 	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		fprintf(err, "%s: cannot open: %s\n", path, log_errstr(errno));
 		return 1;
 	}
 	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
@@ -485,7 +486,7 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	if (ferror(f)) {
 		fclose(f);
 		free(buf);
-		fprintf(err, "%s: cannot read: %s\n", path, strerror(e));
+		fprintf(err, "%s: cannot read: %s\n", path, log_errstr(e));
 		return 1;
 	}
 	fclose(f);

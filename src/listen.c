@@ -44,11 +44,19 @@ struct lsn_sock {
 	struct addr addr;
 };
 
+/*
+ * A TCP client slot.  accept: FREE -> OPEN; the client shuts down its
+ * side (EOF): OPEN -> EOF, answered what it asked, then closed; closed
+ * by either side: OPEN or EOF -> FREE.  Only client_set_state() writes
+ * the state.
+ */
+enum cl_state { CL_FREE, CL_OPEN, CL_EOF };
+
 struct lsn_client {
-	int		 fd;		/* -1 when free */
+	enum cl_state	 state;
+	int		 fd;		/* -1 when FREE */
 	int		 h;
 	uint32_t	 gen;
-	int		 eof;		/* client shut down its side */
 	int		 resume;	/* frames wait in 'in': parse them */
 	int		 allowed;
 	int		 n_inflight;
@@ -69,6 +77,7 @@ static void	lsn_after(void *);
 static void	client_write(struct lsn_client *);
 static void	client_events(struct lsn_client *);
 static void	client_close(struct lsn_client *);
+static void	client_set_state(struct lsn_client *, enum cl_state);
 static void	client_send(struct lsn_client *, const uint8_t *, size_t);
 static void	check_query(struct lsn_sock *, struct lsn_client *,
 		    const union addr_sa *, socklen_t, const uint8_t *, size_t);
@@ -143,6 +152,7 @@ lsn_init(const struct conf *c, struct qt *t)
 	n_clients = (int)c->max_tcp_clients;
 	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
 	for (i = 0; i < n_clients; i++) {
+		clients[i].state = CL_FREE;
 		clients[i].fd = -1;
 		clients[i].out = mem_alloc(LSN_OUT_CAP);
 	}
@@ -176,10 +186,10 @@ lsn_after(void *arg)
 	any_resume = 0;
 	for (i = 0; i < n_clients; i++) {
 		cl = &clients[i];
-		if (cl->fd == -1 || !cl->resume)
+		if (cl->state == CL_FREE || !cl->resume)
 			continue;
 		client_parse(cl);
-		if (cl->fd != -1)
+		if (cl->state != CL_FREE)
 			client_events(cl);
 	}
 }
@@ -218,7 +228,7 @@ lsn_drain(void)
 			loop_set(socks[i].h, 0);	/* still sends */
 	}
 	for (i = 0; i < n_clients; i++)
-		if (clients[i].fd != -1)
+		if (clients[i].state != CL_FREE)
 			client_events(&clients[i]);
 }
 
@@ -251,7 +261,7 @@ udp_read(void *arg, short revents)
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
-				log_debug("udp recvfrom: %s", strerror(errno));
+				log_debug("udp recvfrom: %s", log_errstr(errno));
 			return;
 		}
 		check_query(s, NULL, &peer, plen, rxbuf, (size_t)n);
@@ -329,7 +339,8 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		lsn_fail(i, DNS_RC_SERVFAIL);
 		return;
 	}
-	up_submit(i);
+	if (up_submit(i) == -1)
+		lsn_fail(i, DNS_RC_SERVFAIL);
 }
 
 static void
@@ -346,7 +357,7 @@ reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
 	if (cl != NULL)
 		client_send(cl, out, n);
 	else if (sendto(s->fd, out, n, 0, &peer->sa, plen) == -1)
-		log_debug("udp sendto: %s", strerror(errno));
+		log_debug("udp sendto: %s", log_errstr(errno));
 }
 
 static void
@@ -381,7 +392,7 @@ tcp_accept(void *arg, short revents)
 			return;
 		}
 		for (i = 0; i < n_clients; i++)
-			if (clients[i].fd == -1)
+			if (clients[i].state == CL_FREE)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
@@ -391,7 +402,7 @@ tcp_accept(void *arg, short revents)
 		cl->h = loop_add(fd, client_io, cl);
 		BUG_ON(cl->h == -1);
 		cl->fd = fd;
-		cl->eof = 0;
+		client_set_state(cl, CL_OPEN);
 		cl->resume = 0;
 		cl->n_inflight = 0;
 		cl->in_len = 0;
@@ -416,12 +427,12 @@ client_io(void *arg, short revents)
 	}
 	if (revents & POLLOUT) {
 		client_write(cl);
-		if (cl->fd == -1)
+		if (cl->state == CL_FREE)
 			return;
 	}
 	if (revents & (POLLIN | POLLHUP))
 		client_read(cl);
-	if (cl->fd == -1)
+	if (cl->state == CL_FREE)
 		return;
 	client_events(cl);
 }
@@ -433,7 +444,9 @@ client_read(struct lsn_client *cl)
 
 	n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, 0);
 	if (n == 0) {
-		cl->eof = 1;
+		/* POLLHUP keeps coming while the answers go out */
+		if (cl->state == CL_OPEN)
+			client_set_state(cl, CL_EOF);
 		return;
 	}
 	if (n == -1) {
@@ -468,7 +481,7 @@ client_parse(struct lsn_client *cl)
 		check_query(NULL, cl, &cl->peer, sizeof(cl->peer),
 		    cl->in + off + 2, flen);
 		/* an immediate failure may have closed the client */
-		if (cl->fd == -1 || cl->gen != gen)
+		if (cl->state == CL_FREE || cl->gen != gen)
 			return;
 		off += 2 + flen;
 	}
@@ -547,14 +560,14 @@ client_events(struct lsn_client *cl)
 {
 	short ev = 0;
 
-	if (!cl->eof && cl->n_inflight < LSN_PIPELINE_MAX &&
+	if (cl->state == CL_OPEN && cl->n_inflight < LSN_PIPELINE_MAX &&
 	    cl->out_len < LSN_OUT_CAP / 2)
 		ev |= POLLIN;
 	if (cl->out_len > 0)
 		ev |= POLLOUT;
 	/* done: the client hung up (or a reload drains) and got every
 	 * answer */
-	if ((cl->eof || draining) && cl->n_inflight == 0 &&
+	if ((cl->state == CL_EOF || draining) && cl->n_inflight == 0 &&
 	    cl->out_len == 0 && cl->in_len < 2) {
 		client_close(cl);
 		return;
@@ -565,11 +578,12 @@ client_events(struct lsn_client *cl)
 static void
 client_close(struct lsn_client *cl)
 {
-	if (cl->fd == -1)
+	if (cl->state == CL_FREE)
 		return;
 	loop_del(cl->h);
 	close(cl->fd);
 	cl->fd = -1;
+	client_set_state(cl, CL_FREE);
 	cl->gen++;	/* answers still in flight for it are dropped */
 	cl->n_inflight = 0;
 	n_open_clients--;
@@ -577,6 +591,20 @@ client_close(struct lsn_client *cl)
 		accept_paused_until = 0;
 		listeners_events();
 	}
+}
+
+/* The only writer of cl->state: FREE -> OPEN -> (EOF ->) FREE. */
+static void
+client_set_state(struct lsn_client *cl, enum cl_state to)
+{
+	static const unsigned next[] = {
+		[CL_FREE] = 1U << CL_OPEN,
+		[CL_OPEN] = 1U << CL_EOF | 1U << CL_FREE,
+		[CL_EOF] = 1U << CL_FREE,
+	};
+
+	BUG_ON(!(next[cl->state] & 1U << to));
+	cl->state = to;
 }
 
 /* Find where a slot's reply goes; NULL client for UDP.  -1 if gone. */
@@ -589,7 +617,7 @@ slot_client(struct qt_slot *q, struct lsn_client **clp)
 	if (q->origin == QT_UDP)
 		return 0;
 	cl = &clients[q->lsn];
-	if (cl->fd == -1 || cl->gen != q->lsn_gen)
+	if (cl->state == CL_FREE || cl->gen != q->lsn_gen)
 		return -1;
 	cl->n_inflight--;
 	if (cl->in_len >= 2)
@@ -604,11 +632,11 @@ deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
 {
 	if (cl != NULL) {
 		client_send(cl, msg, len);
-		if (cl->fd != -1)
+		if (cl->state != CL_FREE)
 			client_events(cl);
 	} else if (sendto(socks[q->lsn].fd, msg, len, 0, &q->peer.sa,
 	    q->peer_len) == -1)
-		log_debug("udp sendto: %s", strerror(errno));
+		log_debug("udp sendto: %s", log_errstr(errno));
 }
 
 /* SERVFAIL & co for a slot, from its stored question. */
@@ -684,12 +712,14 @@ lsn_next_deadline(void *arg)
 	int i;
 
 	(void)arg;
+	if (any_resume)
+		return 0;	/* held-back frames: lsn_after this round */
 	if ((i = qt_oldest(qt)) != -1)
 		next = qt->slot[i].deadline_ms;
 	if (accept_paused_until != 0)
 		next = MIN(next, accept_paused_until);
 	for (i = 0; i < n_clients; i++)
-		if (clients[i].fd != -1 && clients[i].n_inflight == 0)
+		if (clients[i].state != CL_FREE && clients[i].n_inflight == 0)
 			next = MIN(next, clients[i].idle_deadline_ms);
 	return next;
 }
@@ -711,7 +741,8 @@ lsn_expire(void *arg, uint64_t now)
 		listeners_events();
 	}
 	for (i = 0; i < n_clients; i++)
-		if (clients[i].fd != -1 && clients[i].n_inflight == 0 &&
+		if (clients[i].state != CL_FREE &&
+		    clients[i].n_inflight == 0 &&
 		    clients[i].idle_deadline_ms <= now)
 			client_close(&clients[i]);
 }

@@ -22,6 +22,29 @@ static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
 
 /* see log.h */
+const char *
+log_errstr(int e)
+{
+	static const struct {
+		int		 e;
+		const char	*s;
+	} words[] = {
+		{ ECONNREFUSED, "connection refused" },
+		{ ECONNRESET, "connection reset" },
+		{ ETIMEDOUT, "connection timed out" },
+		{ ENETUNREACH, "network unreachable" },
+		{ EHOSTUNREACH, "host unreachable" },
+		{ EADDRNOTAVAIL, "address not available" },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(words); i++)
+		if (words[i].e == e)
+			return words[i].s;
+	return strerror(e);
+}
+
+/* see log.h */
 void
 log_init(int to_syslog, int level)
 {
@@ -58,7 +81,7 @@ vlog(int level, int with_errno, const char *fmt, va_list ap)
 	len = n < 0 ? 0 : MIN((size_t)n, sizeof(line) - 1);
 	if (with_errno)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, ": %s",
-		    strerror(saved));
+		    log_errstr(saved));
 	if (log_to_syslog) {
 		syslog(prio[level], "%s", line);
 		errno = saved;

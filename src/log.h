@@ -22,6 +22,14 @@ void	log_warnx(const char *, ...) PRINTF(1, 2);
 void	log_info(const char *, ...) PRINTF(1, 2);
 void	log_debug(const char *, ...) PRINTF(1, 2);
 
+/*
+ * An errno value in the log's words: lower case and the same on glibc
+ * and musl for the network errors a forwarder meets ("connection
+ * refused", "network unreachable"...), the C library's text otherwise.
+ * The only errno-to-text table; log_warn() and fatal() use it too.
+ */
+const char *log_errstr(int errnum);
+
 /* Start-up only: log and exit with the sysexits code; fatal adds errno. */
 void	fatal(int ex, const char *, ...) PRINTF(2, 3) DEAD;
 void	fatalx(int ex, const char *, ...) PRINTF(2, 3) DEAD;

@@ -22,6 +22,7 @@
 #include "reload.h"
 #include "stats.h"
 #include "ta.h"
+#include "upstat.h"
 #include "upstream.h"
 
 #define DEFAULT_CONF	"/etc/config/dotfwd"
@@ -55,7 +56,7 @@ on_signal(int signo)
 		break;
 	case SIGUSR1:
 		st_log(loop_now());
-		up_log_stats();
+		ust_log();
 		break;
 	case SIGUSR2:
 		/* OpenWrt's ntpd hotplug hook: the clock is now right */
@@ -175,7 +176,7 @@ main(int argc, char **argv)
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
 	reload_reap();	/* a copy that ended before this image ran */
-	st_status_init(file, up_status_json, cert_clock_synced);
+	st_status_init(file, ust_json, cert_clock_synced);
 	inh_drop_unused(1);
 	priv_drop(UNPRIV_USER);
 	log_info("dotfwd %s %s: %d listen addresses, %d upstream "

@@ -77,6 +77,30 @@ unlink_age(struct qt *t, int i)
 
 /* see qtab.h */
 void
+qt_sent(struct qt *t, int i, uint64_t now_ms)
+{
+	struct qt_slot *s = &t->slot[i];
+
+	BUG_ON(s->state != QT_WAIT);
+	s->state = QT_SENT;
+	s->n_sent++;
+	s->sent_ms = now_ms;
+}
+
+/* see qtab.h */
+void
+qt_set_state(struct qt *t, int i, enum qt_state to)
+{
+	struct qt_slot *s = &t->slot[i];
+
+	BUG_ON(!(to == QT_RETRY && (s->state == QT_WAIT ||
+	    s->state == QT_SENT)) && !(to == QT_WAIT &&
+	    s->state == QT_RETRY));
+	s->state = (uint8_t)to;
+}
+
+/* see qtab.h */
+void
 qt_release(struct qt *t, int i)
 {
 	struct qt_slot *s;

@@ -8,39 +8,50 @@
 #ifndef QTAB_H
 #define QTAB_H
 
+#include "addr.h"
 #include "compat.h"
-#include "conf.h"
 #include "dns.h"
 
 /* Upstream form of a query: a LAN query (<= DNS_QUERY_MAX) with our OPT
  * and padding to at most 512-byte blocks. */
 #define QT_QUERY_CAP	(DNS_QUERY_MAX + 512 + 32)
 
-enum qt_state { QT_FREE, QT_WAIT, QT_SENT };
+/*
+ * A slot's life.  qt_alloc: FREE -> WAIT (listen.c fills it and hands it
+ * to up_submit).  qt_sent: WAIT -> SENT (written to a connection).
+ * qt_set_state: WAIT or SENT -> RETRY (its connection failed; on the
+ * upstream retry list) and RETRY -> WAIT (taken off it).  qt_release:
+ * any -> FREE (answered, or failed, by listen.c).  Anything else is a
+ * bug.
+ */
+enum qt_state { QT_FREE, QT_WAIT, QT_SENT, QT_RETRY };
 enum qt_origin { QT_UDP, QT_TCP };
 
+/* Each field is written by one module only, named after it. */
 struct qt_slot {
-	uint16_t	 gen;		/* bumped on release */
-	uint8_t		 state;		/* enum qt_state */
-	uint8_t		 origin;	/* enum qt_origin */
-	uint8_t		 n_sent;	/* times written to an upstream */
-	uint8_t		 client_edns;	/* the client sent OPT */
-	uint16_t	 client_id;	/* restored before replying */
-	uint16_t	 udp_size;	/* client's UDP limit */
-	int32_t		 lsn;		/* UDP socket or TCP client index */
-	uint32_t	 lsn_gen;	/* TCP client generation */
-	union addr_sa	 peer;		/* UDP source */
-	socklen_t	 peer_len;
-	int32_t		 conn;		/* upstream conn, -1 if none */
-	int32_t		 addr;		/* upstream address last used, -1 */
-	int32_t		 next;		/* conn send queue link */
-	int32_t		 older, newer;	/* allocation (= deadline) order */
-	uint64_t	 start_ms;
-	uint64_t	 deadline_ms;
-	uint64_t	 sent_ms;
-	struct dns_msg	 m;		/* q as parsed */
-	uint16_t	 qlen;
-	uint8_t		 q[QT_QUERY_CAP];	/* upstream form, our ID */
+	uint16_t	 gen;		/* qtab: bumped on release */
+	uint8_t		 state;		/* qtab: enum qt_state */
+	uint8_t		 origin;	/* listen: enum qt_origin */
+	uint8_t		 n_sent;	/* qtab (qt_sent): times written */
+	uint8_t		 client_edns;	/* listen: the client sent OPT */
+	uint16_t	 client_id;	/* listen: restored before replying */
+	uint16_t	 udp_size;	/* listen: client's UDP limit */
+	int32_t		 lsn;		/* listen: UDP socket or TCP client */
+	uint32_t	 lsn_gen;	/* listen: TCP client generation */
+	union addr_sa	 peer;		/* listen: UDP source */
+	socklen_t	 peer_len;	/* listen */
+	int32_t		 conn;		/* upstream: conn, -1 if none */
+	int32_t		 addr;		/* upstream: address last used, -1 */
+	int32_t		 next;		/* upstream: queue or retry link */
+	int32_t		 older, newer;	/* qtab: allocation (= deadline)
+					 * order */
+	uint64_t	 start_ms;	/* qtab */
+	uint64_t	 deadline_ms;	/* qtab */
+	uint64_t	 sent_ms;	/* qtab (qt_sent): last written */
+	struct dns_msg	 m;		/* listen: q as parsed */
+	uint16_t	 qlen;		/* listen */
+	uint8_t		 q[QT_QUERY_CAP];	/* listen: upstream form,
+						 * our ID */
 };
 
 struct qt {
@@ -57,6 +68,10 @@ void	qt_init(struct qt *, int n);
 /* A fresh slot (state QT_WAIT, conn/addr -1, deadline now + timeout), or
  * -1 when the table is full. */
 int	qt_alloc(struct qt *, uint64_t now_ms, uint32_t timeout_ms);
+/* WAIT -> SENT: counts the send and stamps sent_ms. */
+void	qt_sent(struct qt *, int, uint64_t now_ms);
+/* The RETRY transitions (see enum qt_state). */
+void	qt_set_state(struct qt *, int, enum qt_state);
 /* The only teardown path: the slot's ID stops matching. */
 void	qt_release(struct qt *, int);
 uint16_t qt_id(const struct qt *, int);

@@ -166,7 +166,7 @@ check_config(void)
 		dup2(pfd[1], 2);
 		execve(SELF_EXE, argv, exec_env(NULL));
 		dprintf(2, "cannot run %s -t: %s\n", SELF_EXE,
-		    strerror(errno));
+		    log_errstr(errno));
 		_exit(EX_OS_);
 	}
 	close(pfd[1]);

@@ -233,7 +233,7 @@ st_status_query(const char *conf_path)
 	int fd;
 
 	if (status_addr(conf_path, &sun, &len) == -1) {
-		fprintf(stderr, "dotfwd: %s: %s\n", conf_path, strerror(errno));
+		fprintf(stderr, "dotfwd: %s: %s\n", conf_path, log_errstr(errno));
 		return EX_CONFIG_;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||

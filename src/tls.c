@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "log.h"
 #include "tls.h"
 
 #define TLS_SEED_LEN	32	/* bytes injected per handshake */
@@ -330,6 +331,28 @@ tls_close(struct tls_conn *t)
 }
 
 /* see tls.h */
+enum tls_fail
+tls_fail_kind(const struct tls_conn *t)
+{
+	int err;
+
+	if (t->start_err != 0)
+		return TLS_F_PROTO;
+	if (t->sock_err != 0 || t->eof)
+		return TLS_F_NETWORK;
+	err = br_ssl_engine_last_error(&t->cc.eng);
+	if (err == BR_ERR_OK)
+		return (br_ssl_engine_current_state(&t->cc.eng) &
+		    BR_SSL_CLOSED) && !t->closing ? TLS_F_ALERT : TLS_F_NONE;
+	if ((err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED) ||
+	    err == BR_ERR_WRONG_KEY_USAGE)
+		return TLS_F_CERT;
+	if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT)
+		return TLS_F_ALERT;
+	return TLS_F_PROTO;
+}
+
+/* see tls.h */
 const char *
 tls_errstr(const struct tls_conn *t)
 {
@@ -341,15 +364,11 @@ tls_errstr(const struct tls_conn *t)
 		return "no server name, or too long";
 	if (t->start_err != 0) {
 		snprintf(buf, sizeof(buf), "no entropy (getrandom: %s)",
-		    strerror(t->start_err));
+		    log_errstr(t->start_err));
 		return buf;
 	}
-	if (t->sock_err == ECONNRESET)
-		return "connection reset";
-	if (t->sock_err == ECONNREFUSED)
-		return "connection refused";
 	if (t->sock_err != 0)
-		return strerror(t->sock_err);
+		return log_errstr(t->sock_err);
 
 	err = br_ssl_engine_last_error(&t->cc.eng);
 	if (err == BR_ERR_OK) {

@@ -93,6 +93,17 @@ void	 tls_close(struct tls_conn *);
  * checked again). */
 void	 tls_forget_session(struct tls_conn *);
 
+/* What kind of trouble ended a connection, for counters and policy;
+ * tls_errstr() words it for people. */
+enum tls_fail {
+	TLS_F_NONE,		/* not over, or closed by us */
+	TLS_F_NETWORK,		/* socket error, or the peer closed TCP */
+	TLS_F_CERT,		/* the server's certificate was refused */
+	TLS_F_ALERT,		/* a fatal alert (or close_notify) from the peer */
+	TLS_F_PROTO,		/* anything else the engine or start-up refused */
+};
+enum tls_fail tls_fail_kind(const struct tls_conn *);
+
 /*
  * Why the connection ended or failed: "certificate name mismatch",
  * "unknown CA", "pin mismatch", "certificate expired", "connection

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * upstream.h: the upstream connection pool: per address 'connections'
- * persistent TLS connections, picking (ordered, roundrobin, fastest),
- * pipelining, answer matching, idle close, failure and back-off.  Talks
- * to BearSSL only through tls.h and to clients only through callbacks.
+ * persistent TLS connections, opened on demand; pipelining, answer
+ * matching, idle close, and what happens to the queries of a
+ * connection that fails.  Which address a query goes to is policy.c's;
+ * the status and counter texts are upstat.c's.  Talks to BearSSL only
+ * through tls.h and to clients only through callbacks.
  */
 #ifndef UPSTREAM_H
 #define UPSTREAM_H
@@ -11,12 +13,15 @@
 #include "compat.h"
 #include "conf.h"
 #include "qtab.h"
+#include "upconn.h"
 
 /*
  * How answers leave: 'answer' gets the slot and the upstream's answer
  * (editable in place, len bytes, parsed as 'm'); 'fail' gets the slot
  * and an rcode (SERVFAIL).  Both must release the slot and must not call
  * back into up_*().  The slot is already detached from every upstream.
+ * 'answer' runs while a connection is read; 'fail' only from the loop's
+ * after-dispatch work (never inside another module's call).
  */
 struct up_cbs {
 	void	(*answer)(int slot, uint8_t *msg, size_t len,
@@ -24,13 +29,35 @@ struct up_cbs {
 	void	(*fail)(int slot, int rcode);
 };
 
+struct up_counts {
+	uint64_t	 queries;	/* written to a connection */
+	uint64_t	 answers;
+	uint64_t	 timeouts;	/* answered SERVFAIL at the deadline */
+	uint64_t	 resent;
+	uint64_t	 handshakes;
+	uint64_t	 resumed;
+	uint64_t	 failures;	/* the address backed off */
+	uint64_t	 fail[UC_F_N];	/* by kind: enum uc_fail */
+};
+
+/* One address as the status and the counters show it. */
+struct up_view {
+	const struct addr	*sa;
+	const char		*name;		/* "1.1.1.1:853 (one.one)" */
+	const char		*auth_name;
+	int			 is_down;
+	const char		*last_err;	/* "" when none */
+	uint32_t		 rtt_ms;	/* smoothed, 0: none yet */
+	const struct up_counts	*n;
+};
+
 /* Build the pool from the configuration (arena).  Start-up only. */
 void	up_init(const struct conf *, struct qt *, const struct up_cbs *);
 /* Number of fds the pool may hold open (for loop_init). */
 int	up_max_fds(const struct conf *);
-/* Queue a filled slot (state QT_WAIT) for sending; may answer it at once
- * through 'fail' when no upstream can take it. */
-void	up_submit(int slot);
+/* Queue a filled slot (state QT_WAIT) for sending: 0, or -1 when no
+ * upstream can take it now (the caller answers it). */
+int	up_submit(int slot);
 /* Detach a slot that is being answered elsewhere (deadline). */
 void	up_forget(int slot);
 /*
@@ -39,16 +66,15 @@ void	up_forget(int slot);
  * the next handshake checks validity in full.
  */
 void	up_clock_synced(void);
-/* Append the per-address status as a JSON array to buf (len used, cap
- * available); returns the new length (for st_status_init). */
-size_t	up_status_json(char *buf, size_t len, size_t cap);
 /*
  * Re-check every address now (SIGHUP; the init script sends it on WAN
  * events): back-off waits end, so the next query tries each address in
  * policy order again.  Connections and queries in flight are untouched.
  */
 void	up_recheck(void);
-/* Log the per-address counters (SIGUSR1). */
-void	up_log_stats(void);
+
+/* The enabled addresses, in configuration order. */
+int	up_n_addr(void);
+void	up_view(int i, struct up_view *);
 
 #endif
