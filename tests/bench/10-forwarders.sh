@@ -528,6 +528,7 @@ run_case() {
 	fi
 	phase fixed 127.0.0.1 -Q "$RATE" -c 1 -q 100 -v
 	R[$c,cpu2k]=$(per100k "$P_DONE" "$P_NS")
+	R[$c,rate]=$(dp "$T/$c.fixed.out" qps)
 	read -r R["$c,p50"] R["$c,p99"] <<<"$(pct "$T/$c.fixed.out")"
 	read -r d s <<<"$(syscalls "$SUT_PID" "$T/$c.sysfix.out" -m "$MODE" -s 127.0.0.1 \
 	    -p "$PORT" -d "$T/queries" -t 2 -l "$TSECS" -Q "$RATE" -c 1 -q 100)"
@@ -591,11 +592,12 @@ for c in "${DONE_CASES[@]}"; do
 	[ -n "${R[$c,mix]:-}" ] && echo "# $c syscalls per query at $RATE qps: ${R[$c,mix]}"
 	[ -n "${R[$c,note]:-}" ] && echo "# $c: ${R[$c,note]}"
 done
-v=
 for c in "${DONE_CASES[@]}"; do
-	v="$v${v:+, }$c $(version_of "$c" | sed 's/^[^ ]* //')"
+	[ "${R[$c,rate]}" -ge $((RATE * 95 / 100)) ] 2>/dev/null ||
+	    echo "# $c: the fixed-rate phase reached only ${R[$c,rate]:-0} qps of $RATE (CPU starved?)"
 done
-echo "# versions: $v"
+echo "# versions: $(for c in "${DONE_CASES[@]}"; do version_of "$c"; done | awk '!seen[$0]++' |
+    paste -sd, - | sed 's/,/, /g')"
 if [ -n "${R[dotfwd,p50]:-}" ] && [ -n "${R[direct-dot,p50]:-}" ]; then
 	echo "# p50 at $RATE qps, dotfwd - direct DoT: $(awk -v a="${R[dotfwd,p50]}" -v b="${R[direct-dot,p50]}" 'BEGIN { printf "%.3f", a - b }') ms"
 fi
