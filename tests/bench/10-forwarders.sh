@@ -567,7 +567,7 @@ done
 # ---------------------------------------------------------------- table
 
 echo
-echo "# $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '$1 == "MemTotal:" { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# upstream: $(version_of direct-dot) over DoT on CPU $LOAD_CPU with dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }'); forwarder alone on CPU $SUT_CPU (direct-dot: dnsperf on CPU $SUT_CPU)"
 echo "# phases: max load and $RATE qps of $SECS s each; syscalls over $TSECS s each ($([ -n "$TRACEFS" ] && echo "tracefs raw_syscalls:sys_enter" || echo "no tracefs: not counted"))"
 fmt='%-14s %7s %5s %5s %5s %6s %5s %6s %5s %6s %6s %7s %7s %11s %5s\n'
