@@ -203,7 +203,13 @@ trace_off() {
 	rmdir "$TRACE_INST" 2>/dev/null
 	TRACE_INST=
 }
-bench_cleanup() { trace_off; cleanup; }
+# lib.sh's cleanup exits with the status it finds in $?: keep the script's
+bench_cleanup() {
+	local rc=$?
+	trace_off
+	(exit "$rc")
+	cleanup
+}
 trap bench_cleanup EXIT
 
 # syscalls PID OUT DNSPERF-ARGS...: run dnsperf (on $DP_CPU) while a fresh
