@@ -10,7 +10,8 @@
 # The binary is where Package/dotfwd/install takes it.  Checks: a static,
 # MIPS32r2 little-endian, soft-float ELF; no build path left in it; runs
 # under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints PKG_VERSION of
-# openwrt/dotfwd/Makefile.
+# openwrt/dotfwd/Makefile and the tarball's date as the certificate clock
+# floor.
 #
 # CFLAGS are OpenWrt's for mipsel_24kc with the default hardening (seen in
 # OpenWrt build logs): -Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc
@@ -131,10 +132,11 @@ else
 	ok "no build paths in the binary"
 fi
 v=$(qemu-mipsel-static -cpu 24Kc "$BIN" -V 2>&1)
-if [ "$v" = "dotfwd $PKG_VERSION" ]; then
-	ok "qemu 24Kc: dotfwd -V prints PKG_VERSION ($v)"
+floor=$(date -u -d "@$(cat "$BUILD_DIR/board/source-date-epoch")" +%F)
+if [ "$v" = "dotfwd $PKG_VERSION (certificate clock floor $floor)" ]; then
+	ok "qemu 24Kc: dotfwd -V prints PKG_VERSION and the tarball's date ($v)"
 else
-	nok "qemu 24Kc: dotfwd -V prints PKG_VERSION ($PKG_VERSION): got '$v'"
+	nok "qemu 24Kc: dotfwd -V prints PKG_VERSION and the tarball's date $floor: got '$v'"
 fi
 if out=$(qemu-mipsel-static -cpu 24Kc "$BIN" -t -c openwrt/dotfwd/files/dotfwd.config 2>&1); then
 	ok "qemu 24Kc: dotfwd -t accepts the default config"
