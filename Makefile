@@ -7,7 +7,14 @@
 # by every board with that board's compiler and flags.  `make help` lists
 # the targets and variables.
 
-VERSION		= 0.1.0
+# The version is defined in one place: PKG_VERSION of the OpenWrt package,
+# openwrt/dotfwd/Makefile (see the comment there for why).  `dotfwd -V`,
+# `make dist` and luci-app-dotfwd read it from there.
+VERSION		:= $(shell sed -n 's/^PKG_VERSION:=//p' openwrt/dotfwd/Makefile)
+ifeq ($(VERSION),)
+$(error no PKG_VERSION:= in openwrt/dotfwd/Makefile (the version is defined there))
+endif
+
 
 # ---- places
 BUILDDIR	?= build
@@ -16,6 +23,8 @@ ABS_BUILDDIR	:= $(abspath $(BUILDDIR))
 HOST_ARCH	:= $(shell uname -m)
 JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 ,		:= ,
+# Single-quote a value for the shell.
+q		= '$(subst ','\'',$(1))'
 
 # Size-tuned flags shared by the musl boards (TOOLCHAIN.md 3.2).
 SIZE_CFLAGS	= -Os -ffunction-sections -fdata-sections \
@@ -53,14 +62,23 @@ endif
 ifeq ($(WERROR),1)
 WARN		+= -Werror
 endif
-# The build's date is the floor of "now" for certificate checks (a router
-# that boots in 1970 still refuses what expired before it was built).
-# OpenWrt and reproducible builds set SOURCE_DATE_EPOCH; else the commit.
-# A release tarball (make dist) carries the commit time in a file.
-SOURCE_DATE_EPOCH ?= $(shell cat board/source-date-epoch 2>/dev/null || \
-		     git log -1 --format=%ct 2>/dev/null || echo 0)
+# The certificate clock floor: "now" is never taken as earlier than this
+# (a router that boots in 1970 still refuses what expired before it).  It
+# is the later of dotfwd's own date and the build system's
+# SOURCE_DATE_EPOCH: OpenWrt exports its own tree's date there, which can
+# be far older than dotfwd.  dotfwd's date is the release's
+# (board/source-date-epoch, written into `make dist`'s tarball) or, in
+# dotfwd's own git checkout, the last commit's.
+DOTFWD_EPOCH	:= $(shell cat board/source-date-epoch 2>/dev/null || \
+		   { [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = \
+		   $(call q,$(CURDIR)) ] && git log -1 --format=%ct; } || echo 0)
+TIME_FLOOR	:= $(shell e=$(call q,$(DOTFWD_EPOCH)) \
+		   s=$(call q,$(SOURCE_DATE_EPOCH)); \
+		   case $$e in (''|*[!0-9]*) e=0 ;; esac; \
+		   case $$s in (''|*[!0-9]*) s=0 ;; esac; \
+		   [ "$$s" -gt "$$e" ] && e=$$s; echo "$$e")
 DEFS		= -D_DEFAULT_SOURCE -DDOTFWD_VERSION=\"$(VERSION)\" \
-		  -DDOTFWD_TIME_FLOOR=$(or $(SOURCE_DATE_EPOCH),0) $(DEFS_BOARD)
+		  -DDOTFWD_TIME_FLOOR=$(TIME_FLOOR) $(DEFS_BOARD)
 
 # ---- BearSSL: BEARSSL_SRC may name a source tree or a tarball.
 BEARSSL_SRC	?=
@@ -157,13 +175,12 @@ else
 msg		= @printf '  %-8s %s\n' '$(1)' '$(2)';
 BR_LOG		= >$(1)/build.log 2>&1 || { tail -40 $(1)/build.log; exit 1; }
 endif
-# Single-quote a value for the shell.
-q		= '$(subst ','\'',$(1))'
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .PHONY: all run test test-build check-net fuzz bench install dist clean \
-	distclean size size-line conf-accept fetch help tools-check print-env FORCE
+	distclean size size-line conf-accept fetch help tools-check print-env \
+	print-version FORCE
 
 # ======================================================================
 all: $(O)/dotfwd
@@ -443,6 +460,11 @@ print-env:
 	    FP_CHECK '$(FP_CHECK)' UNIT_TESTS '$(UNIT_TESTS)' \
 	    PKGS '$(sort $(foreach n,$(NEEDS) $(TEST_NEEDS),$(lastword $(subst :, ,$(n)))))'
 
+# For tests/openwrt: the version and the certificate clock floor.
+print-version:
+	@printf "%s='%s'\n" VERSION '$(VERSION)' TIME_FLOOR '$(TIME_FLOOR)' \
+	    DOTFWD_EPOCH '$(DOTFWD_EPOCH)'
+
 help:
 	@echo 'Targets:'
 	@echo '  all (default)  build/$$BOARD/dotfwd (BOARD=native: static musl, -Os, stripped)'
@@ -470,4 +492,7 @@ help:
 	@echo '  BEARSSL_SRC    local BearSSL tree or tarball instead of downloading'
 	@echo '  BEARSSL_CFLAGS BEARSSL_LIBS   use a prebuilt BearSSL'
 	@echo '  DL_DIR         download cache (default build/dl)'
-	@echo '  V=1 WERROR=1 JOBS=N VERSION=$(VERSION) HOSTCC HOST_CFLAGS'
+	@echo '  SOURCE_DATE_EPOCH  the certificate clock floor is the later of it and'
+	@echo '                 dotfwd'"'"'s own date (now $(DOTFWD_EPOCH)); dotfwd -V shows it'
+	@echo '  V=1 WERROR=1 JOBS=N HOSTCC HOST_CFLAGS'
+	@echo '  (version $(VERSION): PKG_VERSION in openwrt/dotfwd/Makefile)'

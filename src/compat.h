@@ -42,8 +42,9 @@
 #define EX_OS_		71
 #define EX_CONFIG_	78
 
+/* The Makefile gives both (the version: openwrt/dotfwd/Makefile). */
 #ifndef DOTFWD_VERSION
-#define DOTFWD_VERSION	"0.1.0"
+#define DOTFWD_VERSION	"unknown"
 #endif
 
 /* Wall clock floor for certificates (the build's date), seconds. */

@@ -6,7 +6,9 @@
 # twice) unpacked into a separate build folder with BearSSL's tarball
 # beside it (as Build/Prepare leaves PKG_BUILD_DIR), then the Makefile in
 # it with CC/CROSS/AR/STRIP and the package's MAKE_FLAGS on the command
-# line, OpenWrt's TARGET_CFLAGS and TARGET_LDFLAGS in the environment.
+# line, OpenWrt's TARGET_CFLAGS and TARGET_LDFLAGS in the environment, and
+# SOURCE_DATE_EPOCH of OpenWrt 24.10.0 (2025-02-04, older than dotfwd), as
+# the SDK exports it.
 # The binary is where Package/dotfwd/install takes it.  Checks: a static,
 # MIPS32r2 little-endian, soft-float ELF; no build path left in it; runs
 # under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints PKG_VERSION of
@@ -53,13 +55,19 @@ nok() { echo "not ok - $N: $1"; failed=1; }
 
 PKG_VERSION=$(sed -n 's/^PKG_VERSION:=//p' openwrt/dotfwd/Makefile)
 BUILD_DIR=$T/dotfwd-$PKG_VERSION
-if ! make -s dist VERSION="$PKG_VERSION" BUILDDIR="$T/dist1" >"$T/dist1.out" 2>&1 ||
-   ! make -s dist VERSION="$PKG_VERSION" BUILDDIR="$T/dist2" >"$T/dist2.out" 2>&1; then
+if ! make -s dist BUILDDIR="$T/dist1" >"$T/dist1.out" 2>&1 ||
+   ! make -s dist BUILDDIR="$T/dist2" >"$T/dist2.out" 2>&1; then
 	nok "make dist"
 	sed 's/^/#   /' "$T/dist1.out" "$T/dist2.out"
 	exit 1
 fi
 SRC=$T/dist1/dist/dotfwd-$PKG_VERSION.tar.gz
+if [ -f "$SRC" ]; then
+	ok "make dist: the tarball is named after PKG_VERSION (dotfwd-$PKG_VERSION.tar.gz)"
+else
+	nok "make dist: the tarball is named after PKG_VERSION (dotfwd-$PKG_VERSION.tar.gz): got $(ls "$T/dist1/dist")"
+	exit 1
+fi
 h1=$(tail -n 1 "$T/dist1.out") h2=$(tail -n 1 "$T/dist2.out")
 if [ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$(sha256sum <"$SRC" | cut -d' ' -f1)" = "$h1" ]; then
 	ok "make dist: dotfwd-$PKG_VERSION.tar.gz is reproducible (sha256 $h1)"
@@ -85,9 +93,10 @@ CROSS=mipsel-linux-gnu-
 TARGET_CFLAGS="-Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc -fno-caller-saves -fno-plt -msoft-float -fmacro-prefix-map=$TOP=dotfwd-$PKG_VERSION -fmacro-prefix-map=$BUILD_DIR=dotfwd-$PKG_VERSION -mips16 -minterlink-mips16 -Wformat -Werror=format-security -fstack-protector -D_FORTIFY_SOURCE=1 -Wl,-z,now -Wl,-z,relro"
 TARGET_LDFLAGS="-znow -zrelro"
 start=$(date +%s)
+OWRT_SDE=1738627200	# OpenWrt 24.10.0's SOURCE_DATE_EPOCH
 # Build/Compile/Default: $(MAKE_VARS) $(MAKE) -C ... $(MAKE_FLAGS)
 if CFLAGS="$TARGET_CFLAGS" LDFLAGS="$TARGET_LDFLAGS" \
-    make -C "$BUILD_DIR" \
+    SOURCE_DATE_EPOCH=$OWRT_SDE make -C "$BUILD_DIR" \
 	AR=${CROSS}ar CC="${CROSS}gcc -specs $SYSROOT/lib/musl-gcc.specs" \
 	STRIP=${CROSS}strip CROSS=$CROSS \
 	BEARSSL_SRC="$BR" HOSTCC=cc JOBS="${JOBS:-2}" V=1 >"$T/build.log" 2>&1
@@ -134,7 +143,7 @@ fi
 v=$(qemu-mipsel-static -cpu 24Kc "$BIN" -V 2>&1)
 floor=$(date -u -d "@$(cat "$BUILD_DIR/board/source-date-epoch")" +%F)
 if [ "$v" = "dotfwd $PKG_VERSION (certificate clock floor $floor)" ]; then
-	ok "qemu 24Kc: dotfwd -V prints PKG_VERSION and the tarball's date ($v)"
+	ok "qemu 24Kc: dotfwd -V prints PKG_VERSION and the tarball's date, not the SDK's ($v)"
 else
 	nok "qemu 24Kc: dotfwd -V prints PKG_VERSION and the tarball's date $floor: got '$v'"
 fi
