@@ -15,7 +15,6 @@ ifeq ($(VERSION),)
 $(error no PKG_VERSION:= in openwrt/dotfwd/Makefile (the version is defined there))
 endif
 
-
 # ---- places
 BUILDDIR	?= build
 DL_DIR		?= $(BUILDDIR)/dl
@@ -26,11 +25,15 @@ JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 # Single-quote a value for the shell.
 q		= '$(subst ','\'',$(1))'
 
-# Size-tuned flags shared by the musl boards (TOOLCHAIN.md 3.2).
-SIZE_CFLAGS	= -Os -ffunction-sections -fdata-sections \
-		  -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
-SIZE_LDFLAGS	= -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
-		  -Wl,--build-id=none
+# Size-tuned flags shared by the musl boards (TOOLCHAIN.md 3.2).  SHAPE_*
+# are the ones that only shape the output (sections for --gc-sections, no
+# unwind tables, 4 KiB pages instead of 64 KiB padding); the custom board
+# adds them to a packager's own flags (board/custom.mk).
+SHAPE_CFLAGS	= -ffunction-sections -fdata-sections \
+		  -fno-asynchronous-unwind-tables -fno-unwind-tables
+SHAPE_LDFLAGS	= -Wl,--gc-sections -Wl,-z,max-page-size=4096
+SIZE_CFLAGS	= -Os $(SHAPE_CFLAGS) -fno-pie
+SIZE_LDFLAGS	= -no-pie $(SHAPE_LDFLAGS) -Wl,--build-id=none
 
 # ---- board.  CC on the command line (OpenWrt SDK) means "custom" unless
 # a BOARD is named too.
@@ -56,11 +59,14 @@ LDFLAGS		?= $(LDFLAGS_BOARD)
 
 WARN		= -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wsign-compare -Wformat=2
-ifeq ($(CI),true)
-WERROR		?= 1
-endif
+# -Werror only when asked for (WERROR=1: `make test` does), and never on
+# the custom board: a packager's compiler (OpenWrt's gcc 13/14, a
+# distribution's) may warn where ours does not, and that must not fail
+# their build.  No environment variable that CI systems set turns it on.
 ifeq ($(WERROR),1)
+ifneq ($(BOARD),custom)
 WARN		+= -Werror
+endif
 endif
 # The certificate clock floor: "now" is never taken as earlier than this
 # (a router that boots in 1970 still refuses what expired before it).  It
@@ -97,7 +103,8 @@ BR_DIR		?= $(BUILDDIR)/src/bearssl-0.6
 BR_TREE		?= $(BR_DIR)/.dotfwd-unpacked
 # Extra BR_* options for every board (all are #ifndef-guarded in inner.h).
 BR_DEFS		=
-BR_CFLAGS	= $(CFLAGS) $(ABI_FLAGS) $(SAN_FLAGS) $(BR_CFLAGS_BOARD) $(BR_DEFS)
+BR_CFLAGS	= $(CFLAGS) $(CFLAGS_ADD) $(ABI_FLAGS) $(SAN_FLAGS) \
+		  $(BR_CFLAGS_BOARD) $(BR_DEFS)
 # A prebuilt BearSSL: give BEARSSL_CFLAGS and BEARSSL_LIBS (and the
 # HOST_ ones for tagen); then nothing is downloaded.
 ifeq ($(origin BEARSSL_LIBS),undefined)
@@ -139,8 +146,8 @@ FAULT_OBJS	:= $(patsubst tests/fault/%.c,$(O)/tests/fault/%.o,$(wildcard tests/f
 DOTFAULT	:= $(if $(FAULT_OBJS),$(if $(QEMU),,$(O)/dotfault))
 
 ALL_CFLAGS	= -std=c99 $(WARN) $(DEFS) -Isrc -I$(O) $(BEARSSL_CFLAGS) \
-		  $(CPPFLAGS) $(CFLAGS) $(ABI_FLAGS) $(SAN_FLAGS)
-ALL_LDFLAGS	= $(if $(filter yes,$(STATIC)),-static) $(LDFLAGS) \
+		  $(CPPFLAGS) $(CFLAGS) $(CFLAGS_ADD) $(ABI_FLAGS) $(SAN_FLAGS)
+ALL_LDFLAGS	= $(if $(filter yes,$(STATIC)),-static) $(LDFLAGS) $(LDFLAGS_ADD) \
 		  $(ABI_FLAGS) $(SAN_FLAGS) $(WRAP_LDFLAGS)
 
 ifeq ($(MEMWRAP),yes)
@@ -247,7 +254,7 @@ endif
 # CC/CFLAGS/BOARD settings rebuilds what it affects and nothing else.
 FLAGS_SIG	= $(CC) | $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(BEARSSL_LIBS) | \
 		  $(LINK_OBJS) | \
-		  $(STRIP)
+		  $(DO_STRIP)
 BR_FLAGS_SIG	= $(CC) | $(AR) | $(BR_CFLAGS) | $(BR_DIR)
 HOST_FLAGS_SIG	= $(HOSTCC) | $(HOST_CFLAGS) | $(BR_DIR)
 TAGEN_SIG	= $(HOSTCC) | $(TAGEN_CFLAGS) | $(HOST_LDFLAGS) | $(HOST_BEARSSL_LIBS)
@@ -288,9 +295,13 @@ $(O)/dotfwd.elf: $(OBJS) $(LINK_OBJS) $(BR_LIB) $(O)/flags
 	$(call msg,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LINK_OBJS) \
 	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) -Wl,-Map=$(O)/dotfwd.map
 
+# Stripped on the project's own boards; a caller's toolchain (custom
+# board: OpenWrt's RSTRIP, a distribution's debug-symbol split) strips for
+# itself, so it gets the symbols.
+DO_STRIP	= $(if $(filter no,$(STRIP_BINARY)),,$(STRIP))
 $(O)/dotfwd: $(O)/dotfwd.elf
-	$(call msg,$(if $(STRIP),STRIP,CP),$@)cp $< $@.tmp && \
-	    $(if $(STRIP),$(STRIP) -s -R .comment $@.tmp &&) mv $@.tmp $@
+	$(call msg,$(if $(DO_STRIP),STRIP,CP),$@)cp $< $@.tmp && \
+	    $(if $(DO_STRIP),$(DO_STRIP) -s -R .comment $@.tmp &&) mv $@.tmp $@
 	@printf '  %-8s %s: %s bytes\n' BUILT $@ "$$(wc -c <$@ | tr -d ' ')"
 
 # ---- tests: unit tests and tools link all daemon objects but main.o.
@@ -456,7 +467,7 @@ distclean:
 # For tests/run.sh: one board's facts as shell assignments.
 print-env:
 	@printf "%s='%s'\n" O '$(O)' QEMU '$(QEMU)' CROSS '$(CROSS)' \
-	    STATIC '$(STATIC)' STRIPPED '$(if $(STRIP),yes,no)' \
+	    STATIC '$(STATIC)' STRIPPED '$(if $(DO_STRIP),yes,no)' \
 	    FP_CHECK '$(FP_CHECK)' UNIT_TESTS '$(UNIT_TESTS)' \
 	    PKGS '$(sort $(foreach n,$(NEEDS) $(TEST_NEEDS),$(lastword $(subst :, ,$(n)))))'
 
@@ -488,11 +499,13 @@ help:
 	@echo '  distclean      remove build/ entirely'
 	@echo 'Variables:'
 	@echo '  BOARD          $(basename $(notdir $(wildcard board/*.mk)))'
-	@echo '  CC CFLAGS LDFLAGS CPPFLAGS AR STRIP CROSS   override the board'
+	@echo '  CC CFLAGS LDFLAGS CPPFLAGS AR STRIP CROSS   override the board (CC alone:'
+	@echo '                 the custom board: your flags + ours for size, not stripped)'
 	@echo '  BEARSSL_SRC    local BearSSL tree or tarball instead of downloading'
 	@echo '  BEARSSL_CFLAGS BEARSSL_LIBS   use a prebuilt BearSSL'
 	@echo '  DL_DIR         download cache (default build/dl)'
 	@echo '  SOURCE_DATE_EPOCH  the certificate clock floor is the later of it and'
 	@echo '                 dotfwd'"'"'s own date (now $(DOTFWD_EPOCH)); dotfwd -V shows it'
-	@echo '  V=1 WERROR=1 JOBS=N HOSTCC HOST_CFLAGS'
+	@echo '  V=1 JOBS=N HOSTCC HOST_CFLAGS'
+	@echo '  WERROR=1       -Werror (make test sets it; never on the custom board)'
 	@echo '  (version $(VERSION): PKG_VERSION in openwrt/dotfwd/Makefile)'

@@ -7,13 +7,14 @@
 # beside it (as Build/Prepare leaves PKG_BUILD_DIR), then the Makefile in
 # it with CC/CROSS/AR/STRIP and the package's MAKE_FLAGS on the command
 # line, OpenWrt's TARGET_CFLAGS and TARGET_LDFLAGS in the environment, and
-# SOURCE_DATE_EPOCH of OpenWrt 24.10.0 (2025-02-04, older than dotfwd), as
-# the SDK exports it.
+# what an SDK build has around it: SOURCE_DATE_EPOCH of OpenWrt 24.10.0
+# (2025-02-04, older than dotfwd) and CI=true (a feed's CI).
 # The binary is where Package/dotfwd/install takes it.  Checks: a static,
-# MIPS32r2 little-endian, soft-float ELF; no build path left in it; runs
-# under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints PKG_VERSION of
-# openwrt/dotfwd/Makefile and the tarball's date as the certificate clock
-# floor.
+# MIPS32r2 little-endian, soft-float ELF; no build path left in it; not
+# stripped (OpenWrt's RSTRIP strips it, CONFIG_NO_STRIP=y keeps symbols);
+# runs under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints
+# PKG_VERSION of openwrt/dotfwd/Makefile and the tarball's date as the
+# certificate clock floor.
 #
 # CFLAGS are OpenWrt's for mipsel_24kc with the default hardening (seen in
 # OpenWrt build logs): -Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc
@@ -22,7 +23,9 @@
 # -Werror=format-security -fstack-protector -D_FORTIFY_SOURCE=1
 # -Wl,-z,now -Wl,-z,relro; LDFLAGS: -znow -zrelro.  Dropped:
 # -fhonour-copts (only OpenWrt's patched gcc knows it) and the -L staging
-# paths.  Debian's cross gcc is glibc-based, so musl comes from the
+# paths.  What OpenWrt's gcc has built in and Debian's lacks goes into CC:
+# -fno-pie -no-pie (Debian's is default-PIE) and -mplt (--with-mips-plt).
+# Debian's cross gcc is glibc-based, so musl comes from the
 # soft-float sysroot that "make BOARD=mipsel_24kc" builds; Debian's libgcc
 # is hard-float (ld warns; OpenWrt's is soft-float), so the check for FPU
 # instructions stays with the mipsel_24kc board's own tests.
@@ -96,8 +99,9 @@ start=$(date +%s)
 OWRT_SDE=1738627200	# OpenWrt 24.10.0's SOURCE_DATE_EPOCH
 # Build/Compile/Default: $(MAKE_VARS) $(MAKE) -C ... $(MAKE_FLAGS)
 if CFLAGS="$TARGET_CFLAGS" LDFLAGS="$TARGET_LDFLAGS" \
-    SOURCE_DATE_EPOCH=$OWRT_SDE make -C "$BUILD_DIR" \
-	AR=${CROSS}ar CC="${CROSS}gcc -specs $SYSROOT/lib/musl-gcc.specs" \
+    SOURCE_DATE_EPOCH=$OWRT_SDE CI=true make -C "$BUILD_DIR" \
+	AR=${CROSS}ar \
+	CC="${CROSS}gcc -specs $SYSROOT/lib/musl-gcc.specs -fno-pie -no-pie -mplt" \
 	STRIP=${CROSS}strip CROSS=$CROSS \
 	BEARSSL_SRC="$BR" HOSTCC=cc JOBS="${JOBS:-2}" V=1 >"$T/build.log" 2>&1
 then
@@ -139,6 +143,11 @@ if grep -aq -e "$T" -e "$TOP" "$BIN"; then
 	nok "no build paths in the binary"
 else
 	ok "no build paths in the binary"
+fi
+if readelf -SW "$BIN" | grep -q ' \.symtab '; then
+	ok "not stripped (the SDK strips; CONFIG_NO_STRIP=y keeps the symbols)"
+else
+	nok "not stripped (the SDK strips; CONFIG_NO_STRIP=y keeps the symbols)"
 fi
 v=$(qemu-mipsel-static -cpu 24Kc "$BIN" -V 2>&1)
 floor=$(date -u -d "@$(cat "$BUILD_DIR/board/source-date-epoch")" +%F)
