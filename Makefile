@@ -50,7 +50,10 @@ $(error BOARD=$(BOARD): there is no board/$(BOARD).mk; boards: $(basename $(notd
 endif
 include board/$(BOARD).mk
 
-O		:= $(BUILDDIR)/$(BOARD)
+# BUILD_NAME: another output folder for the same board (make size builds
+# the custom board once per CPU as build/openwrt-<board>/).
+BUILD_NAME	?= $(BOARD)
+O		:= $(BUILDDIR)/$(BUILD_NAME)
 
 # Given on the command line or in the environment, CFLAGS and LDFLAGS
 # replace the board's optimisation and -march flags entirely.
@@ -186,8 +189,8 @@ endif
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .PHONY: all run test test-build check-net fuzz bench install dist clean \
-	distclean size size-line conf-accept fetch help tools-check print-env \
-	print-version FORCE
+	distclean size size-line size-line-openwrt openwrt-build conf-accept \
+	fetch help tools-check print-env print-version FORCE
 
 # ======================================================================
 all: $(O)/dotfwd
@@ -424,26 +427,58 @@ bench: $(O)/dotfwd
 	    bash $$f || exit 1; done
 
 # make size: a table for the router boards; make size BOARD=x: details.
+# Each board twice: as we build it, and as OpenWrt's SDK builds the
+# package for that CPU (row "BOARD:openwrt"): the custom board, as the
+# package's Build/Compile runs it, with the board's compiler, OpenWrt's
+# TARGET_CFLAGS for the CPU (OPENWRT_CFLAGS and OPENWRT_CC in the board
+# file) and its default hardening, into build/openwrt-BOARD/; its size is
+# the one the package ships (stripped as OpenWrt's default sstrip -z does).
+# SIZE_OPENWRT=no: our own builds only.
 SIZE_BOARDS	?= mipsel_24kc mips_24kc aarch64_cortex-a53 \
 		   arm_cortex-a7_neon-vfpv4 x86_64
+SIZE_OPENWRT	?= yes
+# include/hardening.mk with OpenWrt 24.10's defaults (format-security,
+# SSP regular, FORTIFY_SOURCE=1, RELRO full; the package turns PIE off).
+OPENWRT_HARDEN	= -Wformat -Werror=format-security -fstack-protector \
+		  -D_FORTIFY_SOURCE=1 -Wl,-z,now -Wl,-z,relro
+OPENWRT_LDFLAGS	= -znow -zrelro
 ifneq ($(BOARD_GIVEN),)
 size: $(O)/dotfwd
-	@sh board/size.sh $(O) $(call q,$(CROSS))
+	@sh board/size.sh $(if $(DO_STRIP),,--packaged) $(O) $(call q,$(CROSS))
 else
 size:
 	@for b in $(SIZE_BOARDS); do \
 	    $(MAKE) -s --no-print-directory BOARD=$$b all >/dev/null || exit 1; \
+	    [ $(SIZE_OPENWRT) = no ] || $(MAKE) -s --no-print-directory \
+		BOARD=$$b openwrt-build >/dev/null || exit 1; \
 	done
-	@printf '%-26s %9s %9s %9s %7s\n' board 'file (B)' 'text (B)' \
+	@printf '%-32s %9s %9s %9s %7s\n' board 'file (B)' 'text (B)' \
 	    BearSSL 'of text'
 	@for b in $(SIZE_BOARDS); do \
 	    $(MAKE) -s --no-print-directory BOARD=$$b size-line || exit 1; \
+	    [ $(SIZE_OPENWRT) = no ] || $(MAKE) -s --no-print-directory \
+		BOARD=$$b size-line-openwrt || exit 1; \
 	done
-	@echo '(stripped static binary; text = code + read-only data kept by' \
-	    'the linker; make size BOARD=x for the split by part)'
+	@echo '(BOARD: our stripped static binary; BOARD:openwrt: built with' \
+	    "OpenWrt's flags for that CPU, as the package ships it; text =" \
+	    'code + read-only data kept by the linker; make size BOARD=x for' \
+	    'the split by part)'
 endif
 size-line: $(O)/dotfwd
 	@sh board/size.sh --line $(BOARD) $(O) $(call q,$(CROSS))
+
+# This board's CPU built the way the OpenWrt package is (see make size).
+OPENWRT_O	= $(BUILDDIR)/openwrt-$(BOARD)
+openwrt-build: $(O)/dotfwd
+	+@$(MAKE) --no-print-directory \
+	    BOARD=custom BUILD_NAME=openwrt-$(BOARD) \
+	    CC=$(call q,$(CC) $(OPENWRT_CC)) CROSS=$(call q,$(CROSS)) \
+	    AR=$(call q,$(AR)) STRIP=$(call q,$(STRIP)) \
+	    CFLAGS=$(call q,$(OPENWRT_CFLAGS) $(OPENWRT_HARDEN)) \
+	    LDFLAGS=$(call q,$(OPENWRT_LDFLAGS)) all
+size-line-openwrt: openwrt-build
+	@sh board/size.sh --line $(BOARD):openwrt --packaged $(OPENWRT_O) \
+	    $(call q,$(CROSS))
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -489,8 +524,9 @@ help:
 	@echo '  bench          tests/bench/*.sh: dotfwd next to Unbound (and stubby) as DoT'
 	@echo '                 forwarders, with dnsperf; prints figures (BENCH_SECONDS=10)'
 	@echo '  fuzz           libFuzzer targets (clang-14); FUZZ_SECONDS=N to fuzz'
-	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share;'
-	@echo '                 with BOARD=x: that board split by part'
+	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share,'
+	@echo '                 and the same built with OpenWrt'"'"'s flags, as the package ships'
+	@echo '                 it (SIZE_OPENWRT=no: not those); with BOARD=x: split by part'
 	@echo '  dist           build/dist/dotfwd-$$VERSION.tar.gz (reproducible) and its sha256'
 	@echo '  conf-accept    accept the current tests/conf outputs'
 	@echo '  install        $$(DESTDIR)$$(PREFIX)/sbin/dotfwd (PREFIX=$(PREFIX))'

@@ -14,7 +14,9 @@
 # stripped (OpenWrt's RSTRIP strips it, CONFIG_NO_STRIP=y keeps symbols);
 # runs under qemu-mipsel-static -cpu 24Kc and "dotfwd -V" prints
 # PKG_VERSION of openwrt/dotfwd/Makefile and the tarball's date as the
-# certificate clock floor.
+# certificate clock floor; stripped as OpenWrt's default sstrip -z strips
+# it (board/size.sh --packaged), it is no larger than
+# build/mipsel_24kc/dotfwd (make BOARD=mipsel_24kc) when that exists.
 #
 # CFLAGS are OpenWrt's for mipsel_24kc with the default hardening (seen in
 # OpenWrt build logs): -Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc
@@ -161,5 +163,17 @@ if out=$(qemu-mipsel-static -cpu 24Kc "$BIN" -t -c openwrt/dotfwd/files/dotfwd.c
 else
 	nok "qemu 24Kc: dotfwd -t accepts the default config"
 	printf '%s\n' "$out" | sed 's/^/#   /'
+fi
+# the flash it costs: stripped as OpenWrt's RSTRIP (sstrip -z) does
+pk=$(sh board/size.sh --line pkg --packaged "$BUILD_DIR/build/custom" "$CROSS" | awk '{ print $2 }')
+own=$(wc -c <build/mipsel_24kc/dotfwd 2>/dev/null | tr -d ' ')
+echo "# packaged (sstrip -z): $pk bytes; make BOARD=mipsel_24kc: ${own:-not built} bytes"
+if [ -z "$own" ]; then
+	echo "skip - $N: packaged size vs build/mipsel_24kc/dotfwd: make BOARD=mipsel_24kc has not run"
+elif [ "${pk:-0}" -gt 0 ] && [ "$pk" -le "$own" ]; then
+	ok "packaged $pk B <= make BOARD=mipsel_24kc $own B"
+else
+	nok "packaged ${pk:-?} B <= make BOARD=mipsel_24kc $own B"
+	grep -m1 -- '-o build/custom/dotfwd.elf' "$T/build.log" | cut -c1-600 | sed 's/^/#   /'
 fi
 exit $failed
