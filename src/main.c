@@ -31,6 +31,7 @@
 static void	usage(void) DEAD;
 static void	on_signal(int);
 static int	status_main(int, char **);
+static int	version(void);
 
 static struct conf	 conf;	/* big: keep it off the stack */
 static struct qt	 qtab;
@@ -43,6 +44,23 @@ usage(void)
 	    "       dotfwd -V | --version\n"
 	    "       dotfwd status [-c FILE]\n");
 	exit(EX_USAGE_);
+}
+
+/* "dotfwd 0.1.0 (certificate clock floor 2026-11-27)" */
+static int
+version(void)
+{
+	char date[CERT_DATE_LEN];
+
+	if (DOTFWD_TIME_FLOOR <= 0) {
+		printf("dotfwd %s (no certificate clock floor)\n",
+		    DOTFWD_VERSION);
+		return 0;
+	}
+	cert_fmt_date(DOTFWD_TIME_FLOOR, date);
+	printf("dotfwd %s (certificate clock floor %s)\n", DOTFWD_VERSION,
+	    date);
+	return 0;
 }
 
 static void
@@ -103,10 +121,8 @@ main(int argc, char **argv)
 	int ch, check = 0, use_syslog = 0, verbose = 0, n, reloaded, synced = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
-	    strcmp(argv[1], "-V") == 0)) {
-		printf("dotfwd %s\n", DOTFWD_VERSION);
-		return 0;
-	}
+	    strcmp(argv[1], "-V") == 0))
+		return version();
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
 		return status_main(argc - 1, argv + 1);
 	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
@@ -124,8 +140,7 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'V':
-			printf("dotfwd %s\n", DOTFWD_VERSION);
-			return 0;
+			return version();
 		default:
 			usage();
 		}
