@@ -7,7 +7,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 failed=0
 files=
-for f in openwrt/dotfwd/files/* tests/openwrt/*.sh openwrt/dotfwd/*.sh; do
+for f in openwrt/dotfwd/files/* tests/openwrt/*.sh tests/openwrt/fake/*.sh \
+    tests/openwrt/fake/rc.common openwrt/dotfwd/*.sh; do
 	case $f in *.config|*'*'*) continue ;; esac
 	files="$files $f"
 done
