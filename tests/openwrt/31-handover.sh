@@ -45,8 +45,16 @@ config interface 'wan'
 	option proto 'dhcp'
 EOF
 # the user's own file: hand-written, comments, odd formatting
+# (OpenWrt's default names resolvfile; the guest instance comes first in
+# the file but does not serve port 53, so the main one owns resolv.conf)
 cat >"$T/dhcp.user" <<'EOF'
 # my dnsmasq, edited by hand
+config dnsmasq 'guest'
+	option port '5353'
+	option noresolv '1'
+	list server '1.1.1.1'
+	option cachelocal '0'
+
 config dnsmasq
 	option domainneeded 1
 	list server '/corp.example/10.0.0.1'   # the office
@@ -54,12 +62,8 @@ config dnsmasq
 	list server "/#/9.9.9.9"
 	list server '/home.lan/#'
 	option local '/lan/'
-
-config dnsmasq 'guest'
-	option noresolv '1'
-	list server '1.1.1.1'
+	option resolvfile	'/tmp/resolv.conf.d/resolv.conf.auto'
 	option localuse '0'
-	option cachelocal '0'
 
 config dhcp 'lan'
 	option interface 'lan'
@@ -88,7 +92,7 @@ reference() {
 # handed: every dnsmasq instance's last configuration is the hand-over's
 handed() {
 	printf 'server=127.0.0.1#5453\nserver=/corp.example/10.0.0.1\nserver=/home.lan/#\nno-resolv\nlocaluse=1\n' >"$T/want.main"
-	printf 'server=127.0.0.1#5453\nno-resolv\nlocaluse=1\n' >"$T/want.guest"
+	printf 'server=127.0.0.1#5453\nno-resolv\nlocaluse=0\n' >"$T/want.guest"
 	printf 'nameserver 127.0.0.1\nnameserver ::1\n' >"$T/want.resolv"
 	describe "$RESOLV" >"$T/now.resolv"
 	same "$T/want.main" "$DNSMASQ_RUN/$MAIN.conf" &&
@@ -149,7 +153,7 @@ scenario() {
 	NAME="openwrt-handover/$v"
 	DNSMASQ_VERSION=$v
 	export DNSMASQ_VERSION
-	MAIN=cfg01411c
+	MAIN=cfg02411c
 	cp "$T/dhcp.user" "$DHCP"
 	chmod 0644 "$DHCP"
 	user_edit
@@ -166,12 +170,12 @@ scenario() {
 	check "boot: rc.d order dotfwd-early, dnsmasq, dotfwd" \
 	    eval '[ "$(cat "$T/order" | tr "\n" " ")" = "dotfwd-early dnsmasq dotfwd " ]'
 	check "boot: dnsmasq's first start is already handed over" \
-	    eval 'head -n 1 "$HIST" | grep -qx "boot: \[$MAIN\] server=127.0.0.1#5453 server=/corp.example/10.0.0.1 server=/home.lan/# no-resolv localuse=1 \[guest\] server=127.0.0.1#5453 no-resolv localuse=1"'
+	    eval 'head -n 1 "$HIST" | grep -qx "boot: \[guest\] server=127.0.0.1#5453 no-resolv localuse=0 \[$MAIN\] server=127.0.0.1#5453 server=/corp.example/10.0.0.1 server=/home.lan/# no-resolv localuse=1"'
 	check "boot: dotfwd's start finds it done (no dnsmasq reload)" \
 	    not_logged '^dnsmasq-init (reload|restart)'
 	check "boot: handed over, router's resolv.conf on dnsmasq" handed
-	check "boot: record says active, $MAIN and guest" \
-	    eval '[ "$(record state)" = active ] && [ "$(record sections)" = "$MAIN guest" ] && [ "$(record server)" = "127.0.0.1#5453" ]'
+	check "boot: record says active, guest and $MAIN" \
+	    eval '[ "$(record state)" = active ] && [ "$(record sections)" = "guest $MAIN" ] && [ "$(record server)" = "127.0.0.1#5453" ]'
 	check "boot: dhcp and staged changes untouched" untouched
 	mkdir -p "$T/backup"
 	tar -C "$ROOT" -cf "$T/backup.tar" etc/config
@@ -198,20 +202,20 @@ scenario() {
 	clear
 	{ printf "config boot 'linksys'\n\toption x '1'\n\n"; cat "$T/dhcp.user"; } >"$DHCP"
 	user_edit
-	MAIN=cfg02411c
+	MAIN=cfg03411c
 	dnsmasq restart
 	check "renamed $MAIN, dnsmasq restarted by hand: the stale state misses it" \
 	    eval 'tail -n 1 "$HIST" | grep -q "\[$MAIN\] .*resolv-file"'
 	watch '{ "instance.start": {"service":"dnsmasq","instance":"'$MAIN'"} }'
 	check "... dotfwd-watch: follows the new name, dnsmasq reloaded" \
-	    eval 'handed && [ "$(record sections)" = "$MAIN guest" ] && grep -q "^dnsmasq-init reload" "$LOG"'
+	    eval 'handed && [ "$(record sections)" = "guest $MAIN" ] && grep -q "^dnsmasq-init reload" "$LOG"'
 	cp "$T/dhcp.user" "$DHCP"
 	user_edit
-	MAIN=cfg01411c
+	MAIN=cfg02411c
 	clear
 	rc dotfwd reload	# procd's dhcp trigger: 300 ms, dnsmasq's 1000
 	check "renamed back, LuCI's Save & Apply: the dhcp trigger follows it before dnsmasq's" \
-	    eval 'handed && [ "$(record sections)" = "$MAIN guest" ]'
+	    eval 'handed && [ "$(record sections)" = "guest $MAIN" ]'
 	dnsmasq reload
 	check "... then dnsmasq's own reload: handed over" handed
 	check "renames: dhcp (the user's) and staged untouched" untouched
@@ -273,7 +277,7 @@ scenario() {
 	clear
 	reboot
 	check "reboot: handed over from dnsmasq's first start" \
-	    eval 'head -n 1 "$HIST" | grep -q "^boot: \[$MAIN\] server=127.0.0.1#5453 server=/corp.example/10.0.0.1 server=/home.lan/# no-resolv"'
+	    eval 'head -n 1 "$HIST" | grep -q "^boot: .*\[$MAIN\] server=127.0.0.1#5453 server=/corp.example/10.0.0.1 server=/home.lan/# no-resolv"'
 
 	# ---- upgrade keeps it, disable + reboot gives it back
 	clear
@@ -285,7 +289,7 @@ scenario() {
 	rc dotfwd disable
 	reboot
 	check "disabled, reboot: dnsmasq's first start has the user's settings" \
-	    eval 'users && head -n 1 "$HIST" | grep -q "^boot: \[$MAIN\] .*resolv-file"'
+	    eval 'users && head -n 1 "$HIST" | grep -q "^boot: .*\[$MAIN\] .*resolv-file"'
 	rc dotfwd enable
 	FAKE_INVALID=1
 	export FAKE_INVALID
