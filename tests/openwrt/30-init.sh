@@ -216,7 +216,29 @@ expect "the default route moved back to wan: wwan events ignored, wan's not" <<E
 procd_send_signal dotfwd dotfwd HUP
 EOF
 
-# ==== 5: the ntp hotplug hook, its init path pointed at a recorder
+# ==== 5: dotfwd-watch goes with its subscriber when procd stops it (procd
+# signals the instance's PID only)
+cat >"$T/bin/ubus-block" <<'EOF'
+#!/bin/sh
+echo '{ "instance.start": {"service":"nothing","instance":"x"} }'
+exec sleep 6173
+EOF
+chmod +x "$T/bin/ubus-block"
+DOTFWD_UBUS=$T/bin/ubus-block busybox ash "$WATCH" &
+wpid=$!
+i=0
+while [ $i -lt 50 ] && ! pgrep -f 'sleep 6173' >/dev/null; do sleep 0.1; i=$((i + 1)); done
+check "dotfwd-watch: its subscriber runs" eval 'pgrep -f "sleep 6173" >/dev/null'
+kill -TERM "$wpid"
+i=0
+while [ $i -lt 50 ] && pgrep -f 'sleep 6173' >/dev/null; do sleep 0.1; i=$((i + 1)); done
+check "dotfwd-watch: SIGTERM ends it and its subscriber, FIFO removed" \
+    eval '! kill -0 "$wpid" 2>/dev/null && ! pgrep -f "sleep 6173" >/dev/null && ! ls "$ROOT/var/run/dotfwd/" 2>/dev/null | grep -q watch'
+pkill -f 'sleep 6173' 2>/dev/null
+wait "$wpid" 2>/dev/null
+clear
+
+# ==== 6: the ntp hotplug hook, its init path pointed at a recorder
 cat >"$T/bin/init-rec" <<EOF
 #!/bin/sh
 echo "init.d/dotfwd \$*" >>"$LOG"
@@ -230,7 +252,7 @@ expect "ntp hotplug: only ACTION=stratum runs clock_synced" <<EOF
 init.d/dotfwd clock_synced
 EOF
 
-# ==== 6: the paths the test replaced are the real ones
+# ==== 7: the paths the test replaced are the real ones
 for v in PROG=/usr/sbin/dotfwd CONF=/etc/config/dotfwd INIT=/etc/init.d/dotfwd \
     WATCH=/usr/libexec/dotfwd-watch RUN_DIR=/var/run/dotfwd UCI_STATE=/var/state \
     DNSMASQ_INIT=/etc/init.d/dnsmasq NETWORK_SH=/lib/functions/network.sh \

@@ -82,6 +82,7 @@ export PATH DNSMASQ_RUN="$ROOT/var/run/dnsmasq" \
     RESOLV_AUTO="$ROOT/tmp/resolv.conf.d/resolv.conf.auto" \
     UCI="$T/bin/uci" UCI_STATE="$ROOT/var/state" \
     DOTFWD_INIT="$T/bin/init-dotfwd" DOTFWD_UBUS="$T/bin/ubus" \
+    DOTFWD_RUN="$ROOT/var/run/dotfwd" \
     RC_ROOT="$ROOT" RC_OVERRIDES="$T/overrides"
 
 # the daemon's group for conf_perms: one the test may give a file to
