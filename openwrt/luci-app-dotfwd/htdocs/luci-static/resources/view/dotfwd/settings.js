@@ -379,7 +379,7 @@ return view.extend({
 
 		o = s.taboption('general', form.Flag, 'dnsmasq',
 		    _('Use with dnsmasq'),
-		    _('Make dnsmasq forward all queries to dotfwd and stop using the resolvers from the WAN.'));
+		    _('Make dnsmasq forward all queries to dotfwd and stop using the resolvers from the WAN, from boot on. This is run-time state: the DHCP and DNS settings (/etc/config/dhcp) are not changed, and stopping dotfwd gives them back to dnsmasq as they are.'));
 		o.default = '1';
 		o.rmempty = false;
 
