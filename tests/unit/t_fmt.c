@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * t_fmt.c: unit tests of fmt.c: every conversion, flag and length the
+ * daemon uses, compared with the C library's snprintf as the oracle;
+ * truncation and the would-be length; the two sinks.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "t.h"
+
+/* The oracle is asked to truncate on purpose; t_unknown passes formats
+ * that no compiler check would let through. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#pragma GCC diagnostic ignored "-Wformat-security"
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* Both printers, same format and arguments, must agree. */
+#define SAME(cap, ...) do {						\
+	char a_[256], b_[256];						\
+	size_t na_ = fmt_snprintf(a_, (cap), __VA_ARGS__);		\
+	int nb_ = snprintf(b_, (cap), __VA_ARGS__);			\
+	if (na_ != (size_t)nb_ || ((cap) > 0 && strcmp(a_, b_) != 0))	\
+		T_FAIL("%s: want \"%s\" (%d), got \"%s\" (%zu)",	\
+		    #__VA_ARGS__, b_, nb_, a_, na_);			\
+} while (0)
+
+static int
+t_conversions(void)
+{
+	SAME(256, "plain text");
+	SAME(256, "%s|%s", "abc", "");
+	SAME(256, "%c%c", 'x', '%');
+	SAME(256, "100%% %d", 5);
+	SAME(256, "%d %d %d", 0, -1, INT_MIN);
+	SAME(256, "%d", INT_MAX);
+	SAME(256, "%u %u", 0U, UINT_MAX);
+	SAME(256, "%x %x %x", 0U, 255U, UINT_MAX);
+	SAME(256, "%lu %ld", ULONG_MAX, LONG_MIN);
+	SAME(256, "%llu %lld", ULLONG_MAX, LLONG_MIN);
+	SAME(256, "%zu", (size_t)SIZE_MAX);
+	SAME(256, "%" PRIu64 " %" PRIu32, UINT64_MAX, UINT32_MAX);
+	SAME(256, "%hu", (unsigned short)65535);
+	return 0;
+}
+
+static int
+t_flags_width(void)
+{
+	SAME(256, "[%5d][%-5d][%05d][%05d]", 42, 42, 42, -42);
+	SAME(256, "[%02x][%02x][%02x]", 0U, 10U, 255U);
+	SAME(256, "[%8s][%-8s][%2s]", "ab", "ab", "abcd");
+	SAME(256, "[%-26s]", "mipsel_24kc");
+	SAME(256, "[%3c][%-3c]", 'a', 'b');
+	SAME(256, "[%1d][%10u]", 12345, 7U);
+	return 0;
+}
+
+static int
+t_truncation(void)
+{
+	char buf[8];
+
+	SAME(8, "%s", "0123456789");
+	SAME(1, "%d", 12345);
+	SAME(0, "%s", "abc");
+	SAME(5, "ab%dcd", 1234);
+	memset(buf, 'x', sizeof(buf));
+	T_EQ_INT(fmt_snprintf(buf, 4, "%s", "abcdef"), 6);
+	T_EQ_STR(buf, "abc");
+	T_EQ_INT(buf[4], 'x');		/* nothing written past cap */
+	return 0;
+}
+
+/* What printf does not define is copied, not crashed on. */
+static int
+t_unknown(void)
+{
+	/* not literals: the compiler would rightly refuse them */
+	const char *q = "a%qb", *end = "end%";
+	char buf[64];
+
+	T_EQ_INT(fmt_snprintf(buf, sizeof(buf), q), 4);
+	T_EQ_STR(buf, "a%qb");
+	T_EQ_INT(fmt_snprintf(buf, sizeof(buf), end), 4);
+	T_EQ_STR(buf, "end%");
+	return 0;
+}
+
+static int
+t_sink_mem(void)
+{
+	struct fmt_out o;
+	char buf[16];
+
+	fmt_out_mem(&o, buf, sizeof(buf));
+	fmt_puts(&o, "config ");
+	fmt_printf(&o, "%s %d", "x", 7);
+	T_EQ_STR(buf, "config x 7");
+	T_EQ_INT(o.cut, 0);
+	fmt_puts(&o, "0123456789");
+	T_EQ_STR(buf, "config x 701234");
+	T_EQ_INT(o.cut, 1);
+	T_EQ_INT(fmt_flush(&o), 0);
+	return 0;
+}
+
+static int
+t_sink_fd(void)
+{
+	struct fmt_out o;
+	char small[4], got[64];
+	int p[2], i;
+	ssize_t n;
+
+	T_ASSERT(pipe(p) == 0);
+	/* a buffer smaller than the text: flushed as it fills */
+	fmt_out_fd(&o, p[1], small, sizeof(small));
+	for (i = 0; i < 3; i++)
+		fmt_printf(&o, "line %d\n", i);
+	T_EQ_INT(fmt_flush(&o), 0);
+	close(p[1]);
+	n = read(p[0], got, sizeof(got) - 1);
+	close(p[0]);
+	T_ASSERT(n > 0);
+	got[n] = '\0';
+	T_EQ_STR(got, "line 0\nline 1\nline 2\n");
+	/* a closed pipe: the error sticks */
+	signal(SIGPIPE, SIG_IGN);
+	T_ASSERT(pipe(p) == 0);
+	close(p[0]);
+	fmt_out_fd(&o, p[1], small, sizeof(small));
+	fmt_puts(&o, "abc");
+	T_EQ_INT(fmt_flush(&o), -1);
+	close(p[1]);
+	return 0;
+}
+
+static const struct t_case cases[] = {
+	{ "conversions",	t_conversions },
+	{ "flags_width",	t_flags_width },
+	{ "truncation",		t_truncation },
+	{ "unknown",		t_unknown },
+	{ "sink_mem",		t_sink_mem },
+	{ "sink_fd",		t_sink_fd },
+};
+
+T_MAIN("fmt", cases)
