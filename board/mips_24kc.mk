@@ -10,7 +10,7 @@ SYSROOT		= $(ABS_BUILDDIR)/sysroot-mips-sf
 CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs
 AR		= $(CROSS)ar
 STRIP		= $(CROSS)strip
-CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc
+CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc -mips16 -minterlink-mips16
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,--no-warn-mismatch
 ABI_FLAGS	= -msoft-float
 STATIC		= yes
