@@ -9,14 +9,16 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "priv.h"
 
+#define PRIV_PASSWD		"/etc/passwd"
+#define PRIV_PASSWD_LINE	1024	/* longer lines are not users of ours */
 #define CAPV3			0x20080522	/* _LINUX_CAPABILITY_VERSION_3 */
 #define CAP_NET_BIND_SERVICE_	10
 #define KEPT			(1u << CAP_NET_BIND_SERVICE_)
@@ -120,11 +122,65 @@ no_new_privs(void)
 		log_warn("PR_SET_NO_NEW_PRIVS");
 }
 
+/*
+ * The uid and gid of 'name' from /etc/passwd ("name:pw:uid:gid:..."),
+ * read here rather than with getpwnam(), which brings a good part of a
+ * C library's name service code with it.  Returns 0, or -1 when there is
+ * no such line.  Lines longer than the buffer are skipped.
+ */
+static int
+find_user(const char *name, uint32_t *uid, uint32_t *gid)
+{
+	char buf[PRIV_PASSWD_LINE], *line, *nl, *f[4], *p;
+	size_t len = 0, nlen = strlen(name);
+	ssize_t n;
+	int fd, k, found = -1, skipping = 0;
+
+	if ((fd = open(PRIV_PASSWD, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (found == -1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		line = buf;
+		while (found == -1 && (nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			if (!skipping && strncmp(line, name, nlen) == 0 &&
+			    line[nlen] == ':') {
+				/* fields 1..3 after the name */
+				for (k = 0, p = line; k < 4 && p != NULL; k++) {
+					f[k] = p;
+					if ((p = strchr(p, ':')) != NULL)
+						*p++ = '\0';
+				}
+				if (k == 4 && p != NULL &&
+				    parse_u32(f[2], 0, UINT32_MAX - 1, uid) == 0 &&
+				    parse_u32(f[3], 0, UINT32_MAX - 1, gid) == 0)
+					found = 0;
+			}
+			skipping = 0;
+			line = nl + 1;
+		}
+		len -= (size_t)(line - buf);
+		memmove(buf, line, len);
+		if (len == sizeof(buf) - 1) {
+			len = 0;	/* a line too long to be ours */
+			skipping = 1;
+		}
+	}
+	close(fd);
+	return found;
+}
+
 /* see priv.h */
 void
 priv_drop(const char *user, const char *fallback)
 {
-	struct passwd *pw;
+	uint32_t uid, gid;
 	const char *name = user;
 
 	if (geteuid() != 0) {
@@ -132,15 +188,15 @@ priv_drop(const char *user, const char *fallback)
 		no_new_privs();
 		return;
 	}
-	if ((pw = getpwnam(user)) == NULL && fallback != NULL &&
-	    (pw = getpwnam(fallback)) != NULL) {
+	if (find_user(user, &uid, &gid) == -1) {
+		if (fallback == NULL || find_user(fallback, &uid, &gid) == -1)
+			fatalx(EX_OS_, "no user %s to drop privileges to",
+			    user);
 		log_warnx("no user %s: running as %s, which other programs "
 		    "may share", user, fallback);
 		name = fallback;
 	}
-	if (pw == NULL)
-		fatalx(EX_OS_, "no user %s to drop privileges to", user);
-	if (pw->pw_uid == 0)
+	if (uid == 0)
 		fatalx(EX_OS_, "user %s is root: not dropping privileges to "
 		    "it", name);
 	bounding_cut();
@@ -148,8 +204,8 @@ priv_drop(const char *user, const char *fallback)
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
 		log_warn("PR_SET_KEEPCAPS: a reload will not bind low ports");
 	/* as root, setgid/setuid set the real, effective and saved ids */
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
+	if (setgroups(1, &(gid_t){ (gid_t)gid }) == -1 ||
+	    setgid((gid_t)gid) == -1 || setuid((uid_t)uid) == -1)
 		fatal(EX_OS_, "dropping privileges to %s", name);
 	if (setuid(0) != -1)
 		fatalx(EX_OS_, "could regain root after dropping it");
