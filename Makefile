@@ -129,7 +129,7 @@ HOST_CFLAGS	?= -O1
 HOST_LDFLAGS	?=
 HOST_O		:= $(BUILDDIR)/host
 TAGEN		:= $(HOST_O)/tagen
-TAGEN_SRCS	= src/tagen.c src/ta.c
+TAGEN_SRCS	= src/tagen.c src/ta.c src/log.c src/fmt.c
 TAGEN_CFLAGS	= -std=c99 $(WARN) -D_DEFAULT_SOURCE -DTAGEN -Isrc \
 		  $(HOST_BEARSSL_CFLAGS) $(HOST_CFLAGS)
 TA_PEMS		:= $(sort $(wildcard src/ta/*.pem))

@@ -1,24 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * log.c: one line per event to stderr or syslog, a level filter and a
- * window rate limiter.  Formats into a stack buffer; never allocates.
+ * window rate limiter.  Formats into a stack buffer (fmt.c); never
+ * allocates.  Speaks the syslog protocol itself: one datagram per line
+ * to /dev/log, "<PRI>dotfwd[PID]: text", the time left to the logger
+ * (OpenWrt's logd and rsyslog both stamp what comes without one), so
+ * the binary needs neither the C library's syslog nor its time zones.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 
 #define LOG_LINE_CAP	512	/* longer lines are cut */
+#define LOG_DEV		"/dev/log"
+#define LOG_FAC_DAEMON	(3 << 3)	/* RFC 5424 facility 3 */
 
 static void	vlog(int, int, const char *, va_list) PRINTF(3, 0);
+static int	sys_connect(void);
+static void	sys_send(int, const char *);
 
 static int	log_to_syslog;
 static int	log_lvl = LOG_L_INFO;
+static int	sys_fd = -1;
 
-static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+/* RFC 5424 severities: err, warning, info, debug */
+static const int prio[] = { 3, 4, 6, 7 };
 static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
 
 /* see log.h */
@@ -34,14 +47,44 @@ log_errstr(int e)
 		{ ETIMEDOUT, "connection timed out" },
 		{ ENETUNREACH, "network unreachable" },
 		{ EHOSTUNREACH, "host unreachable" },
+		{ ENETDOWN, "network down" },
 		{ EADDRNOTAVAIL, "address not available" },
+		{ EADDRINUSE, "address already in use" },
+		{ EAFNOSUPPORT, "address family not supported" },
+		{ ECONNABORTED, "connection aborted" },
+		{ ENOTCONN, "not connected" },
+		{ EPIPE, "broken pipe" },
+		{ ENOENT, "no such file or directory" },
+		{ EACCES, "permission denied" },
+		{ EPERM, "operation not permitted" },
+		{ EISDIR, "is a directory" },
+		{ ENOTDIR, "not a directory" },
+		{ ENAMETOOLONG, "name too long" },
+		{ ELOOP, "too many symbolic links" },
+		{ EROFS, "read-only file system" },
+		{ ENOSPC, "no space left on device" },
+		{ EIO, "input/output error" },
+		{ EMFILE, "too many open files" },
+		{ ENFILE, "too many open files in system" },
+		{ ENOMEM, "out of memory" },
+		{ ENOBUFS, "no buffer space" },
+		{ EAGAIN, "resource temporarily unavailable" },
+		{ EINTR, "interrupted" },
+		{ EINVAL, "invalid argument" },
+		{ EBADF, "bad file descriptor" },
+		{ ENOSYS, "not supported by the kernel" },
+		{ EOPNOTSUPP, "operation not supported" },
+		{ ESRCH, "no such process" },
+		{ ECHILD, "no child process" },
 	};
+	static char other[24];
 	size_t i;
 
 	for (i = 0; i < nitems(words); i++)
 		if (words[i].e == e)
 			return words[i].s;
-	return strerror(e);
+	fmt_snprintf(other, sizeof(other), "error %d", e);
+	return other;
 }
 
 /* see log.h */
@@ -51,7 +94,42 @@ log_init(int to_syslog, int level)
 	log_to_syslog = to_syslog;
 	log_lvl = level;
 	if (to_syslog)
-		openlog("dotfwd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		(void)sys_connect();
+}
+
+/* The logger's socket, connected; -1 when there is none (yet). */
+static int
+sys_connect(void)
+{
+	struct sockaddr_un sun;
+
+	if (sys_fd != -1)
+		close(sys_fd);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, LOG_DEV, sizeof(LOG_DEV));
+	if ((sys_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1 &&
+	    connect(sys_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(sys_fd);
+		sys_fd = -1;
+	}
+	return sys_fd;
+}
+
+/* One line; a logger restarted since: connect again once.  Lines the
+ * logger cannot take are lost, as syslog(3) loses them. */
+static void
+sys_send(int level, const char *line)
+{
+	char msg[LOG_LINE_CAP + 32];
+	size_t n;
+
+	n = fmt_snprintf(msg, sizeof(msg), "<%d>dotfwd[%d]: %s",
+	    LOG_FAC_DAEMON | prio[level], (int)getpid(), line);
+	n = MIN(n, sizeof(msg) - 1);
+	if ((sys_fd == -1 || send(sys_fd, msg, n, MSG_NOSIGNAL) == -1) &&
+	    sys_connect() != -1)
+		(void)send(sys_fd, msg, n, MSG_NOSIGNAL);
 }
 
 /* see log.h */
@@ -71,23 +149,27 @@ log_level(void)
 static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_CAP];
-	int saved = errno, n;
+	char line[LOG_LINE_CAP], out[LOG_LINE_CAP + 32];
+	int saved = errno;
 	size_t len;
 
 	if (level > log_lvl)
 		return;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	len = n < 0 ? 0 : MIN((size_t)n, sizeof(line) - 1);
+	/* not inside MIN(): it evaluates twice, and ap is read once */
+	len = fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	len = MIN(len, sizeof(line) - 1);
 	if (with_errno)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, ": %s",
+		len += fmt_snprintf(line + len, sizeof(line) - len, ": %s",
 		    log_errstr(saved));
-	if (log_to_syslog) {
-		syslog(prio[level], "%s", line);
-		errno = saved;
-		return;
+	len = MIN(len, sizeof(line) - 1);
+	if (log_to_syslog)
+		sys_send(level, line);
+	else {
+		len = fmt_snprintf(out, sizeof(out), "dotfwd: %s%s\n",
+		    tag[level], line);
+		len = MIN(len, sizeof(out) - 1);
+		(void)write(STDERR_FILENO, out, len);
 	}
-	dprintf(STDERR_FILENO, "dotfwd: %s%s\n", tag[level], line);
 	errno = saved;
 }
 

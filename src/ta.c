@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "log.h"
 #include "mem.h"
 #include "ta.h"
 
@@ -145,7 +146,7 @@ load_file(struct ta_load *ld,
 	int r;
 
 	if ((f = fopen(ld->file, "r")) == NULL) {
-		fprintf(ld->err, "%s: %s\n", ld->file, strerror(errno));
+		fprintf(ld->err, "%s: %s\n", ld->file, log_errstr(errno));
 		return -1;
 	}
 	dec_init(&d, cb, ld);
@@ -153,7 +154,7 @@ load_file(struct ta_load *ld,
 	while (r == 0 && (got = fread(buf, 1, sizeof(buf), f)) > 0)
 		r = dec_push(&d, buf, got);
 	if (r == 0 && ferror(f)) {
-		fprintf(ld->err, "%s: %s\n", ld->file, strerror(errno));
+		fprintf(ld->err, "%s: %s\n", ld->file, log_errstr(errno));
 		fclose(f);
 		return -1;
 	}

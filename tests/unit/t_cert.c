@@ -1013,7 +1013,7 @@ t_ta_init_errors(void)
 	err = fmemopen(msg, sizeof(msg), "w");
 	T_EQ_INT(ta_init("/nonexistent/ca.pem", err), -1);
 	fclose(err);
-	T_EQ_STR(msg, "/nonexistent/ca.pem: No such file or directory\n");
+	T_EQ_STR(msg, "/nonexistent/ca.pem: no such file or directory\n");
 
 	path = tmp_file("no certificates here\n");
 	err = fmemopen(msg, sizeof(msg), "w");

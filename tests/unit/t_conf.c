@@ -1198,7 +1198,7 @@ t_load(void)
 	n = conf_load(&c, "/nonexistent/dotfwd", e);
 	fclose(e);
 	T_EQ_INT(n, 1);
-	T_EQ_STR(errbuf, "/nonexistent/dotfwd: cannot open: No such file or "
+	T_EQ_STR(errbuf, "/nonexistent/dotfwd: cannot open: no such file or "
 	    "directory\n");
 
 	fd = mkstemp(path);
