@@ -60,7 +60,7 @@ struct uci {
 	int		 oom;
 };
 
-static int	 msg_cmp(const void *, const void *);
+static void	 msg_sort(struct msg *, int);
 static void	*alloc(struct uci *, size_t);
 static void	 check_bytes(struct uci *);
 static size_t	 continuation(const struct uci *, size_t);
@@ -110,14 +110,22 @@ uci_report(struct uci *p, int line, int is_warn, const char *fmt, ...)
 	p->n_msg++;
 }
 
-static int
-msg_cmp(const void *a, const void *b)
+/*
+ * By line, then in the order reported (seq): an insertion sort, stable,
+ * for at most MSG_MAX messages that mostly come in order already.
+ */
+static void
+msg_sort(struct msg *m, int n)
 {
-	const struct msg *x = a, *y = b;
+	struct msg t;
+	int i, j;
 
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	for (i = 1; i < n; i++) {
+		t = m[i];
+		for (j = i; j > 0 && m[j - 1].line > t.line; j--)
+			m[j] = m[j - 1];
+		m[j] = t;
+	}
 }
 
 /* see uci.h */
@@ -126,7 +134,7 @@ uci_flush(struct uci *p, FILE *err)
 {
 	int i;
 
-	qsort(p->msg, (size_t)p->n_msg, sizeof(p->msg[0]), msg_cmp);
+	msg_sort(p->msg, p->n_msg);
 	for (i = 0; i < p->n_msg; i++)
 		fprintf(err, "%s:%d: %s%s\n", p->file, p->msg[i].line,
 		    p->msg[i].is_warn ? "warning: " : "", p->msg[i].text);
