@@ -362,8 +362,16 @@ $(O)/fuzz_%: $(O)/tests/fuzz_%.o $(O)/libdotfwd.a $(BR_LIB)
 
 RUN_CONF	?= openwrt/dotfwd/files/dotfwd.config
 RUN_ARGS	?=
-run: $(O)/dotfwd
+# What `make run` needs on Debian: a compiler, make, xz and CA certificates
+# for the BearSSL download, and the board's own packages (NEEDS, and
+# TEST_NEEDS: the qemu that runs a cross board).  tests/setup.sh --only
+# installs the missing ones as root, or prints the apt-get line and stops.
+RUN_PKGS	= build-essential make xz-utils ca-certificates \
+		  $(foreach n,$(NEEDS) $(if $(QEMU),$(TEST_NEEDS)),$(lastword $(subst :, ,$(n))))
+run:
 	@test -f $(RUN_CONF) || { echo "dotfwd: no $(RUN_CONF); give RUN_CONF=file" >&2; exit 1; }
+	@sh tests/setup.sh --only $(sort $(RUN_PKGS))
+	+@$(MAKE) --no-print-directory $(O)/dotfwd
 	exec $(strip $(QEMU) $(O)/dotfwd -c $(RUN_CONF) $(RUN_ARGS))
 
 # The boards `make test` builds and tests (the first must be host-asan).

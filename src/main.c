@@ -26,7 +26,9 @@
 #include "upstream.h"
 
 #define DEFAULT_CONF	"/etc/config/dotfwd"
-#define UNPRIV_USER	"nobody"
+/* the OpenWrt package's system user; elsewhere, without it, "nobody" */
+#define UNPRIV_USER	"dotfwd"
+#define UNPRIV_FALLBACK	"nobody"
 
 static void	usage(void) DEAD;
 static void	on_signal(int);
@@ -193,7 +195,7 @@ main(int argc, char **argv)
 	reload_reap();	/* a copy that ended before this image ran */
 	st_status_init(file, ust_json, cert_clock_synced);
 	inh_drop_unused(1);
-	priv_drop(UNPRIV_USER);
+	priv_drop(UNPRIV_USER, UNPRIV_FALLBACK);
 	log_info("dotfwd %s %s: %d listen addresses, %d upstream "
 	    "sections, %zu KB of pools", DOTFWD_VERSION,
 	    reloaded ? "reloaded" : "started", conf.n_listen,

@@ -58,10 +58,8 @@ digest(uint8_t out[32])
 	ssize_t n;
 	int fd;
 
-	priv_read(1);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	priv_read(0);
-	if (fd == -1)
+	/* as the unprivileged user: the file must be readable by its group */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
 	br_sha256_init(&h);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
@@ -281,8 +279,11 @@ handover(void)
 		fcntl(fds[i], F_SETFD, 0);
 	/* a signal during the new image's start-up waits for its loop */
 	loop_block_signals(1);
+	/* lent for the execve only (a new port-53 address); see priv.h */
+	priv_exec(1);
 	execve(SELF_EXE, self_argv, exec_env(var));
 	log_warn("SIGHUP: exec %s", SELF_EXE);
+	priv_exec(0);
 	loop_block_signals(0);
 	/* the drainer owns the upstream connections now: start afresh */
 	if (forked)

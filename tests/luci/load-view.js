@@ -8,8 +8,11 @@
 // without it the checks against the daemon are skipped.
 //
 // 1. JSON files parse; menu.d points at the view and at the ACL; the ACL
-//    grants uci "dotfwd" read/write and exec of "/usr/sbin/dotfwd status",
-//    nothing else; the Makefile has the luci.mk shape.
+//    grants uci "dotfwd" read/write, cgi-io's exec and the exec of
+//    "/usr/sbin/dotfwd status", ubus file.read and the read of
+//    /var/run/dotfwd/handover, nothing else; every call the page makes is
+//    allowed for a user who has only this ACL group, as rpcd and cgi-io
+//    check them; the Makefile has the luci.mk shape.
 // 2. The view is loaded the way LuCI's L.require() does it (luci.js
 //    compileClass): the leading string pragmas are scanned, every
 //    'require X [as Y]' becomes a parameter, the body is evaluated as
@@ -29,7 +32,9 @@
 //    types the view uses; an unknown type fails like LuCI's SyntaxError).
 // 4. The status part: runs exactly /usr/sbin/dotfwd ["status"], renders the
 //    JSON as a table, shows "not running" when the command fails or prints
-//    nothing or garbage, and never puts daemon text into innerHTML.
+//    nothing or garbage, and never puts daemon text into innerHTML.  It
+//    reads /var/run/dotfwd/handover and says whether dnsmasq is handed
+//    over (to which address), and a crash loop as an alert.
 //
 // Prints "ok - luci/NAME", "not ok - luci/NAME" (with "# " detail lines)
 // or "skip - luci/NAME: why"; exits 1 if anything failed.
@@ -49,6 +54,7 @@ const ACL = APP + '/root/usr/share/rpcd/acl.d/luci-app-dotfwd.json';
 const MAKEFILE = APP + '/Makefile';
 const STATUS_CMD = '/usr/sbin/dotfwd';
 const STATUS_ARGS = [ 'status' ];
+const HANDOVER_FILE = '/var/run/dotfwd/handover';
 
 let nfail = 0;
 
@@ -76,6 +82,25 @@ async function check(name, fn) {
 	}
 	report(problems.length == 0, name, problems);
 	return problems.length == 0;
+}
+
+/* fnmatch(3) without flags, for rpcd's ACL patterns: * ? [...] */
+function fnmatch(pattern, str) {
+	let re = '^';
+	for (let i = 0; i < pattern.length; i++) {
+		const c = pattern[i];
+		if (c == '*')
+			re += '.*';
+		else if (c == '?')
+			re += '.';
+		else if (c == '[' && pattern.indexOf(']', i + 1) > i + 1) {
+			const j = pattern.indexOf(']', i + 1);
+			re += '[' + pattern.slice(i + 1, j).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
+			i = j;
+		} else
+			re += c.replace(/[.+^${}()|\\\]\[]/g, '\\$&');
+	}
+	return new RegExp(re + '$').test(str);
 }
 
 function readJSON(file) {
@@ -291,6 +316,8 @@ function makeFs(behaviour) {
 				calls.push({ method: String(k), args });
 				if (k == 'exec_direct' || k == 'exec')
 					return behaviour.current(args);
+				if (k == 'read')
+					return behaviour.read(args);
 				return Promise.reject(new Error('fs.' + String(k) +
 				    ' is not expected'));
 			};
@@ -898,7 +925,10 @@ async function main() {
 		if (extra.length)
 			p.push('unexpected keys: ' + extra.join(', '));
 		const want = {
-			read: { file: { [STATUS_CMD + ' ' + STATUS_ARGS.join(' ')]: [ 'exec' ] },
+			read: { 'cgi-io': [ 'exec' ],
+			    file: { [STATUS_CMD + ' ' + STATUS_ARGS.join(' ')]: [ 'exec' ],
+				[HANDOVER_FILE]: [ 'read' ] },
+			    ubus: { file: [ 'read' ] },
 			    uci: [ 'dotfwd' ] },
 			write: { uci: [ 'dotfwd' ] }
 		};
@@ -910,9 +940,10 @@ async function main() {
 				    ', want ' + JSON.stringify(Object.keys(want[mode])));
 			if (JSON.stringify(got.uci) != JSON.stringify(want[mode].uci))
 				p.push(mode + '.uci: ' + JSON.stringify(got.uci));
-			if (JSON.stringify(got.file) != JSON.stringify(want[mode].file))
-				p.push(mode + '.file: ' + JSON.stringify(got.file) +
-				    ', want ' + JSON.stringify(want[mode].file));
+			for (const sc of [ 'file', 'ubus', 'cgi-io' ])
+				if (JSON.stringify(got[sc]) != JSON.stringify(want[mode][sc]))
+					p.push(mode + '.' + sc + ': ' + JSON.stringify(got[sc]) +
+					    ', want ' + JSON.stringify(want[mode][sc]));
 		}
 		/* fnmatch() patterns would widen the grant */
 		for (const mode of [ 'read', 'write' ])
@@ -946,7 +977,8 @@ async function main() {
 
 	const domkit = makeDom();
 	const formkit = makeForm(domkit);
-	const behaviour = { current: () => Promise.resolve('') };
+	const behaviour = { current: () => Promise.resolve(''),
+	    read: () => Promise.reject(new Error('NotFoundError')) };
 	const fskit = makeFs(behaviour);
 	const rpckit = makeRpc();
 	const pollkit = makePoll();
@@ -1001,11 +1033,14 @@ async function main() {
 			if (statusCalls().length == 0)
 				p.push('load() ran no command');
 			for (const c of statusCalls())
-				if (c.method != 'exec_direct' && c.method != 'exec' ||
+				if (!(c.method == 'read' && c.args[0] === HANDOVER_FILE) &&
+				    (c.method != 'exec_direct' && c.method != 'exec' ||
 				    c.args[0] !== STATUS_CMD ||
-				    JSON.stringify(Array.from(c.args[1] || [])) != JSON.stringify(STATUS_ARGS))
+				    JSON.stringify(Array.from(c.args[1] || [])) != JSON.stringify(STATUS_ARGS)))
 					p.push('unexpected call fs.' + c.method + '(' +
 					    JSON.stringify(c.args.slice(0, 2)) + ')');
+			if (!statusCalls().some((c) => c.method == 'read'))
+				p.push('load() does not read ' + HANDOVER_FILE);
 			if (rpckit.declared.length)
 				p.push('rpc.declare: ' + JSON.stringify(rpckit.declared));
 		});
@@ -1043,11 +1078,15 @@ async function main() {
 		await check('status/poll', async (p) => {
 			if (pollkit.added.length != 1)
 				return p.push('poll.add called ' + pollkit.added.length + ' times');
-			const before = statusCalls().length;
+			const execs = () => statusCalls().filter((c) => c.method != 'read').length;
+			const reads = () => statusCalls().filter((c) => c.method == 'read').length;
+			const before = execs(), rbefore = reads();
 			behaviour.current = () => Promise.reject(new Error('exit 1'));
 			await pollkit.added[0].fn();
-			if (statusCalls().length != before + 1)
+			if (execs() != before + 1)
 				p.push('the poll function ran no status command');
+			if (reads() != rbefore + 1)
+				p.push('the poll function did not read ' + HANDOVER_FILE);
 			if (!/not running/i.test(domkit.text(node)))
 				p.push('after a failed poll the page does not say "not running"');
 		});
@@ -1070,6 +1109,81 @@ async function main() {
 					p.push('no "not running" for ' + name);
 			});
 		}
+
+		const HO = {
+			'off': [ () => Promise.reject(new Error('NotFoundError')),
+			    /not handed over: it uses its own upstream servers/, /crash/i ],
+			'active': [ () => Promise.resolve('state=active\nserver=127.0.0.1#5453\nsections=cfg01411c guest\nsince=1700000000\n'),
+			    /handed over: it forwards to dotfwd \(127\.0\.0\.1#5453\) only/, /not handed over|crash/i ],
+			'held': [ () => Promise.resolve('state=held\nserver=127.0.0.1#5453\n'),
+			    /handed over to dotfwd \(127\.0\.0\.1#5453\), which is starting/, /crash/i ],
+			'failed': [ () => Promise.resolve('state=failed\nserver=127.0.0.1#5453\nsections=cfg01411c\nsince=1700000000\n'),
+			    /stopped after repeated crashes\..*still forwards to it \(127\.0\.0\.1#5453\), so DNS lookups fail/, /not handed over/ ],
+			'garbage': [ () => Promise.resolve('<b>state=evil</b>\n'),
+			    /not handed over/, /evil/ ],
+			'empty': [ () => Promise.resolve(''), /not handed over/, /crash/i ]
+		};
+		for (const name of Object.keys(HO)) {
+			await check('handover/' + name, async (p) => {
+				behaviour.current = () => Promise.reject(new Error('exit 69'));
+				behaviour.read = HO[name][0];
+				const n = await inst.render(await inst.load());
+				const t = domkit.text(n).replace(/\s+/g, ' ');
+				if (!HO[name][1].test(t))
+					p.push('page lacks ' + HO[name][1] + ': ' + t.slice(0, 300));
+				if (HO[name][2].test(t))
+					p.push('page has ' + HO[name][2] + ': ' + t.slice(0, 300));
+				const alerts = domkit.find(n, (x) => /alert-message danger/.test(
+				    (x.attrs || {})['class'] || ''));
+				if ((name == 'failed') != (alerts.length == 1))
+					p.push('danger alerts: ' + alerts.length);
+				for (const h of domkit.htmlChildren)
+					if (/<b>|evil/.test(h))
+						p.push('record text set as innerHTML: ' + h);
+			});
+		}
+		behaviour.read = () => Promise.reject(new Error('NotFoundError'));
+
+		await check('acl/restricted-user', (p) => {
+			/* a user whose only ACL group is luci-app-dotfwd, read and
+			 * write, checked the way rpcd grants (session.c: table
+			 * notation scope/object/functions, array notation with the
+			 * permission as function; fnmatch on both) and cgi-io and
+			 * rpcd's file plugin ask */
+			const grants = [];
+			const g = (acl || {})['luci-app-dotfwd'] || {};
+			for (const perm of [ 'read', 'write' ])
+				for (const [ scope, v ] of Object.entries(g[perm] || {}))
+					if (Array.isArray(v))
+						for (const o of v)
+							grants.push([ scope, o, perm ]);
+					else
+						for (const [ o, fns ] of Object.entries(v))
+							for (const f of fns)
+								grants.push([ scope, o, f ]);
+			const allowed = (scope, obj, fn) => grants.some((x) =>
+			    x[0] == scope && fnmatch(x[1], obj) && fnmatch(x[2], fn));
+			const need = (scope, obj, fn, why) => {
+				if (!allowed(scope, obj, fn))
+					p.push(why + ': no grant for ' + [ scope, obj, fn ].join(' '));
+			};
+			for (const c of statusCalls()) {
+				if (c.method == 'exec_direct' || c.method == 'exec') {
+					need('cgi-io', 'exec', 'read', 'cgi-exec');
+					need('file', [ c.args[0] ].concat(c.args[1] || []).join(' '),
+					    'exec', 'cgi-exec ' + c.args[0]);
+				} else if (c.method == 'read') {
+					need('ubus', 'file', 'read', 'file.read');
+					need('file', c.args[0], 'read', 'file.read ' + c.args[0]);
+				}
+			}
+			need('uci', 'dotfwd', 'read', 'uci get');
+			need('uci', 'dotfwd', 'write', 'uci set');
+			if (allowed('file', '/etc/shadow', 'read') ||
+			    allowed('file', '/usr/sbin/dotfwd query x', 'exec') ||
+			    allowed('uci', 'dhcp', 'read'))
+				p.push('the ACL grants more than the page needs');
+		});
 
 		await check('status/partial', async (p) => {
 			behaviour.current = () => Promise.resolve('{"uptime": 5}');

@@ -14,11 +14,16 @@
  * against the built configuration checker.
  *
  * The status comes from "/usr/sbin/dotfwd status" (JSON), run through
- * cgi-exec; the ACL allows exactly that command line.
+ * cgi-exec; the ACL allows exactly that command line (and cgi-io's exec).
+ * Whether dnsmasq is handed over to dotfwd, and whether procd gave up
+ * restarting it, comes from the record /etc/init.d/dotfwd keeps in
+ * /var/run/dotfwd/handover (lines state=, server=, sections=, since=),
+ * read through rpcd's file.read; the ACL allows reading that file only.
  */
 
 var STATUS_CMD = '/usr/sbin/dotfwd';
 var STATUS_ARGS = [ 'status' ];
+var HANDOVER_FILE = '/var/run/dotfwd/handover';
 var POLL_SECONDS = 5;
 
 /* Dotted quad, no leading zeros (inet_pton). */
@@ -194,6 +199,28 @@ function fetchStatus() {
 	});
 }
 
+/* The hand-over record, or null when dnsmasq is not handed over. */
+function fetchHandover() {
+	return Promise.resolve().then(function() {
+		return fs.read(HANDOVER_FILE);
+	}).then(function(text) {
+		var rec = {}, lines, i, eq;
+
+		if (typeof(text) != 'string')
+			return null;
+		lines = text.split('\n');
+		for (i = 0; i < lines.length; i++) {
+			eq = lines[i].indexOf('=');
+			if (eq > 0)
+				rec[lines[i].substring(0, eq)] = lines[i].substring(eq + 1);
+		}
+		return (rec.state == 'active' || rec.state == 'held' ||
+		    rec.state == 'failed') ? rec : null;
+	}).catch(function() {
+		return null;
+	});
+}
+
 function num(v) {
 	return (typeof(v) == 'number' && isFinite(v)) ? String(v) : '-';
 }
@@ -217,6 +244,22 @@ function fmtUptime(v) {
  */
 function cell(v) {
 	return E('td', { 'class': 'td' }, [ (v == null) ? '-' : String(v) ]);
+}
+
+/* dnsmasq's side: handed over or not, and a crash loop (fail closed). */
+function renderHandover(ho) {
+	var server = (ho != null && ho.server) ? ho.server : '-';
+
+	if (ho == null)
+		return E('p', {}, [ _('dnsmasq is not handed over: it uses its own upstream servers.') ]);
+	if (ho.state == 'failed')
+		return E('div', { 'class': 'alert-message danger' }, [
+			E('strong', {}, [ _('dotfwd stopped after repeated crashes.') ]), ' ',
+			_('dnsmasq still forwards to it (%s), so DNS lookups fail instead of going out unencrypted. Restart dotfwd (System > Startup), or turn off "Use with dnsmasq" to give dnsmasq back its own servers.').format(server)
+		]);
+	if (ho.state == 'held')
+		return E('p', {}, [ _('dnsmasq is handed over to dotfwd (%s), which is starting.').format(server) ]);
+	return E('p', {}, [ _('dnsmasq is handed over: it forwards to dotfwd (%s) only.').format(server) ]);
 }
 
 function renderStatus(st) {
@@ -273,18 +316,27 @@ function renderStatus(st) {
 	]);
 }
 
+/* load() gives [ status, hand-over record ] */
+function fetchAll() {
+	return Promise.all([ fetchStatus(), fetchHandover() ]);
+}
+
+function renderAll(data) {
+	return [ renderHandover(data[1]), renderStatus(data[0]) ];
+}
+
 return view.extend({
 	load: function() {
-		return fetchStatus();
+		return fetchAll();
 	},
 
-	render: function(st) {
+	render: function(data) {
 		var m, s, o, statusNode;
 
-		statusNode = E('div', { 'id': 'dotfwd-status' }, [ renderStatus(st) ]);
+		statusNode = E('div', { 'id': 'dotfwd-status' }, renderAll(data));
 		poll.add(function() {
-			return fetchStatus().then(function(st) {
-				dom.content(statusNode, renderStatus(st));
+			return fetchAll().then(function(data) {
+				dom.content(statusNode, renderAll(data));
 			});
 		}, POLL_SECONDS);
 
@@ -327,7 +379,7 @@ return view.extend({
 
 		o = s.taboption('general', form.Flag, 'dnsmasq',
 		    _('Use with dnsmasq'),
-		    _('Make dnsmasq forward all queries to dotfwd and stop using the resolvers from the WAN.'));
+		    _('Make dnsmasq forward all queries to dotfwd and stop using the resolvers from the WAN, from boot on. This is run-time state: the DHCP and DNS settings (/etc/config/dhcp) are not changed, and stopping dotfwd gives them back to dnsmasq as they are.'));
 		o.default = '1';
 		o.rmempty = false;
 
