@@ -1429,6 +1429,14 @@ async function main() {
 			    /^\d+m$/.test(domkit.text(x))).map((x) => domkit.text(x));
 			if (minutes.join(' ') != '1m 2m 3m 4m 5m 6m 7m 8m 9m')
 				p.push('minute marks of a 10 minute window: ' + minutes.join(' '));
+			/* grid labels: a quarter of the scale each, exact */
+			const grid = (s) => domkit.find(s, (x) => x.tag == 'text' &&
+			    !/^\d+m$/.test(domkit.text(x))).map((x) => domkit.text(x)).join(', ');
+			if (grid(svgs[0]) != '2.5 /s, 5 /s, 7.5 /s')
+				p.push('grid of the answers graph (scale 10/s): ' + grid(svgs[0]));
+			/* RTT of 20 ms at most: the scale 20, RTT graphs at least 10 */
+			if (grid(svgs[1]) != '5 ms, 10 ms, 15 ms')
+				p.push('grid of the RTT graph (scale 20 ms): ' + grid(svgs[1]));
 
 			/* RTT: lines that break where an address had no answer */
 			const r = domkit.find(svgs[1], (x) => x.tag == 'polyline');
@@ -1442,7 +1450,7 @@ async function main() {
 			const t = domkit.text(g).replace(/\s+/g, ' ');
 			for (const want of [ 'Answers 9.0 /s 4.5 /s 9.0 /s', 'SERVFAIL 1.0 /s 0.5 /s 1.0 /s',
 			    '1.1.1.1:853 (cloudflare-dns.com) 10 ms 14 ms 20 ms',
-			    '[2620:fe::fe]:853 (dns.quad9.net) - ms - ms - ms',
+			    '[2620:fe::fe]:853 (dns.quad9.net) - - -',
 			    '(10 minute window, 5 second interval)' ])
 				if (!t.includes(want))
 					p.push('legend lacks "' + want + '": ' + t.slice(0, 400));

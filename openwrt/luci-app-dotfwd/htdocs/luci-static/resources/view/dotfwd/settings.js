@@ -461,8 +461,14 @@ function niceCeil(v) {
 	return 10 * p;
 }
 
-function fmtValue(v, decimals) {
-	return (v == null || !isFinite(v)) ? '-' : v.toFixed(decimals);
+/* "4.5 /s"; "-" alone when there is no value */
+function fmtValue(v, decimals, unit) {
+	return (v == null || !isFinite(v)) ? '-' : v.toFixed(decimals) + ' ' + unit;
+}
+
+/* a grid label: as many decimals as it needs, two at most */
+function fmtGrid(v, unit) {
+	return String(Number(v.toFixed(2))) + ' ' + unit;
 }
 
 /* one of the history's arrays: numbers only, the last n */
@@ -481,9 +487,10 @@ function series(n, a) {
  * One graph: lines = [ { label, color, values, fill, gaps } ], values
  * oldest first, the newest at the right edge of a window of 'size'
  * samples of 'interval' seconds.  gaps: a 0 is "no value" (the line
- * breaks there) rather than zero.  Returns the SVG's box and its legend.
+ * breaks there) rather than zero.  The scale is a round number above the
+ * peak, 'least' at the least.  Returns the SVG's box and its legend.
  */
-function graph(lines, size, interval, unit, decimals) {
+function graph(lines, size, interval, unit, decimals, least) {
 	var view = document.getElementById ? document.getElementById('view') : null,
 	    w = (view && view.offsetWidth > 100) ? view.offsetWidth - 2 : 600,
 	    h = GRAPH_HEIGHT, step = w / Math.max(1, size - 1),
@@ -493,7 +500,7 @@ function graph(lines, size, interval, unit, decimals) {
 	for (i = 0; i < lines.length; i++)
 		for (j = 0; j < lines[i].values.length; j++)
 			peak = Math.max(peak, lines[i].values[j]);
-	scale = niceCeil(peak);
+	scale = niceCeil(Math.max(peak, least));
 	textStyle = 'fill:#999;font-size:9pt;font-family:sans-serif';
 
 	/* a line a minute, labelled with how long ago */
@@ -510,7 +517,7 @@ function graph(lines, size, interval, unit, decimals) {
 		nodes.push(svg('line', { x1: 0, y1: y, x2: w, y2: y,
 		    style: 'stroke:black;stroke-width:0.1' }));
 		nodes.push(svg('text', { x: 5, y: y - 2, style: textStyle },
-		    [ fmtValue(scale * k / 4, scale < 4 ? 2 : 0) + ' ' + unit ]));
+		    [ fmtGrid(scale * k / 4, unit) ]));
 	}
 	for (l = 0; l < lines.length; l++) {
 		vals = lines[l].values;
@@ -556,11 +563,11 @@ function graph(lines, size, interval, unit, decimals) {
 				E('strong', { 'style': 'border-bottom:2px solid ' +
 				    lines[l].color }, [ lines[l].label ]) ]),
 			E('td', { 'class': 'td', 'data-title': _('Current') },
-			    [ fmtValue(cur, decimals) + ' ' + unit ]),
+			    [ fmtValue(cur, decimals, unit) ]),
 			E('td', { 'class': 'td', 'data-title': _('Average') },
-			    [ fmtValue(cnt ? sum / cnt : null, decimals) + ' ' + unit ]),
+			    [ fmtValue(cnt ? sum / cnt : null, decimals, unit) ]),
 			E('td', { 'class': 'td', 'data-title': _('Peak') },
-			    [ fmtValue(lpeak, decimals) + ' ' + unit ])
+			    [ fmtValue(lpeak, decimals, unit) ])
 		]));
 	}
 
@@ -613,9 +620,9 @@ function renderGraphs(res) {
 			    values: series(n, h.answered).map(function(v) { return v / interval; }) },
 			{ label: _('SERVFAIL'), color: COLOR_SERVFAIL, fill: true,
 			    values: series(n, h.servfail).map(function(v) { return v / interval; }) }
-		], size, interval, _('/s'), 1),
+		], size, interval, _('/s'), 1, 1),
 		E('h4', {}, [ _('Round-trip time per upstream address') ]),
-		lines.length ? graph(lines, size, interval, _('ms'), 0) :
+		lines.length ? graph(lines, size, interval, _('ms'), 0, 10) :
 		    E('p', {}, [ _('No upstream address in use.') ]),
 		E('div', { 'class': 'right' }, [ E('small', {}, [
 			_('(%d minute window, %d second interval)').format(
