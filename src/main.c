@@ -20,6 +20,7 @@
 #include "priv.h"
 #include "qtab.h"
 #include "reload.h"
+#include "ring.h"
 #include "stats.h"
 #include "ta.h"
 #include "upstat.h"
@@ -190,10 +191,15 @@ main(int argc, char **argv)
 	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 3);
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
+	ring_init();
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
+	/* a reload carries totals, upstream health and the ring */
+	reload_restore();
+	ring_start();
 	reload_reap();	/* a copy that ended before this image ran */
 	st_status_init(file, ust_json, cert_clock_synced);
+	st_status_history(ring_json);
 	inh_drop_unused(1);
 	priv_drop(UNPRIV_USER, UNPRIV_FALLBACK);
 	log_info("dotfwd %s %s: %d listen addresses, %d upstream "
