@@ -14,7 +14,8 @@
 #include "compat.h"
 
 #define INH_ENV		"DOTFWD_RELOAD"
-#define INH_MAX_FDS	64	/* 2 per listen address + the status socket */
+#define INH_MAX_FDS	64	/* 2 per listen address, 1 per server listen
+				 * address, the status socket */
 #define INH_VAR_CAP	(sizeof(INH_ENV) + 48 + INH_MAX_FDS * 12)
 
 /*

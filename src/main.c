@@ -20,6 +20,7 @@
 #include "priv.h"
 #include "qtab.h"
 #include "reload.h"
+#include "server.h"
 #include "stats.h"
 #include "ta.h"
 #include "upstat.h"
@@ -57,6 +58,7 @@ on_signal(int signo)
 	case SIGUSR1:
 		st_log(loop_now());
 		ust_log();
+		srv_log();
 		break;
 	case SIGUSR2:
 		/* OpenWrt's ntpd hotplug hook: the clock is now right */
@@ -138,6 +140,10 @@ main(int argc, char **argv)
 		reload_init(argv, file, &conf);
 	}
 	n = conf_load(&conf, file, stderr);
+	/* the server's certificate and key belong to the check (start-up
+	 * reads them in srv_init) */
+	if (n == 0 && check)
+		n = srv_check_files(&conf, stderr);
 	if (check) {
 		if (n == 0 && verbose > 0)
 			conf_dump(&conf, stdout);
@@ -166,13 +172,17 @@ main(int argc, char **argv)
 		    "that are not yet valid until it is (SIGUSR2 or NTP)");
 
 	qt_init(&qtab, (int)conf.max_inflight);
+	srv_init(&conf, &qtab);	/* takes its handed-over sockets first */
 	lsn_init(&conf, &qtab);
 	cbs.answer = lsn_answer;
 	cbs.fail = lsn_fail;
+	lsn_set_foreign(srv_answer, srv_fail);
 	/* + the signal pipe, the status listener and its reader */
-	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 3);
+	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) +
+	    srv_max_fds(&conf) + 3);
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
+	srv_start();	/* after up_init: its flush follows theirs */
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
 	reload_reap();	/* a copy that ended before this image ran */

@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "priv.h"
 #include "reload.h"
+#include "server.h"
 #include "stats.h"
 #include "upstream.h"
 
@@ -223,6 +224,8 @@ reload_hup(void)
 		log_info("SIGHUP: %s unchanged: re-checking upstreams",
 		    path);
 		up_recheck();
+		/* renewed server certificate files, if any */
+		srv_recheck();
 		return;
 	}
 	if ((r = check_config()) != 0) {
@@ -258,10 +261,12 @@ handover(void)
 	pid_t pid;
 
 	n = lsn_fds(fds, INH_MAX_FDS - 1);
+	n += srv_fds(fds + n, INH_MAX_FDS - 1 - n);
 	if ((i = st_status_fd()) != -1)
 		fds[n++] = i;
 	inh_format(var, sizeof(var), st.start_ms, cert_clock_synced(), fds, n);
-	if (lsn_busy()) {
+	/* established DoT clients stay with the copy until they are quiet */
+	if (lsn_busy() || srv_busy()) {
 		if ((pid = fork()) == -1) {
 			log_warn("SIGHUP: fork: keeping the running "
 			    "configuration");
@@ -298,6 +303,7 @@ drain_start(void)
 	draining = 1;
 	st_status_close();
 	lsn_drain();
+	srv_drain();
 	drain_deadline_ms = loop_now() + cf->timeout_ms + DRAIN_EXTRA_MS;
 	loop_timer(drain_next, drain_tick, NULL);
 }
@@ -306,7 +312,7 @@ static uint64_t
 drain_next(void *arg)
 {
 	(void)arg;
-	return lsn_busy() ? drain_deadline_ms : 0;
+	return lsn_busy() || srv_busy() ? drain_deadline_ms : 0;
 }
 
 static void
@@ -314,7 +320,7 @@ drain_tick(void *arg, uint64_t now)
 {
 	(void)arg;
 	(void)now;
-	if (lsn_busy())
+	if (lsn_busy() || srv_busy())
 		log_warnx("SIGHUP: pid %d: queries still open at the drain "
 		    "deadline, exiting", (int)getpid());
 	else
