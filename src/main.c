@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "priv.h"
 #include "qtab.h"
+#include "query.h"
 #include "reload.h"
 #include "server.h"
 #include "stats.h"
@@ -42,6 +43,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
 	    "       dotfwd -V | --version\n"
+	    "       dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] [-C CAFILE] "
+	    "[-p PIN] [-k]\n"
+	    "                    [-t TYPE] [-f NAMESFILE] [-c FILE] "
+	    "[NAME [TYPE]]\n"
 	    "       dotfwd status [-c FILE]\n");
 	exit(EX_USAGE_);
 }
@@ -111,6 +116,8 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
 		return status_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return query_main(argc - 1, argv + 1, DEFAULT_CONF);
 	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
 		switch (ch) {
 		case 'c':
