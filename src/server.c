@@ -44,7 +44,11 @@
 #define SRV_FULL_LOG_MS		60000	/* "pool full": a line a minute */
 #define SRV_EVICT_MIN_MS	1000	/* idle or handshaking this long: may
 					 * make room for a new client */
-#define SRV_DRAIN_QUIET_MS	500	/* reload: close a client this quiet */
+#define SRV_DRAIN_QUIET_MS	1000	/* reload: close a client this quiet */
+#define SRV_DRAIN_READ_MS	1500	/* reload: take queries this long, so
+					 * that what is in flight is answered
+					 * before the copy exits (timeout_ms +
+					 * 2 s, reload.c) */
 #define SRV_PAD_BLOCK		468	/* RFC 8467 4.1: responses */
 #define SRV_PUMP_ROUNDS		16	/* bound the work per wakeup */
 #define SRV_CACHE_PER_CLIENT	4	/* TLS sessions kept for resumption */
@@ -129,6 +133,7 @@ static int		 cur;			/* the pair new clients get */
 static uint64_t		 paused_until;
 static uint64_t		 full_log_ms;
 static int		 any_resume, any_dirty, draining;
+static uint64_t		 drain_stop_ms;		/* no queries read after */
 static struct srv_counts n;
 static uint8_t		*msgbuf;		/* SRV_MSG_CAP: answer scratch */
 
@@ -470,6 +475,8 @@ take(struct srv_client *cl)
 	int moved = 0;
 
 	cl->resume = 0;
+	if (draining && loop_now() >= drain_stop_ms)
+		return 0;	/* closed once its answers are out */
 	while ((p = tls_link_in(&cl->tls.l, &len)) != NULL && len > 0) {
 		if (cl->n_inflight >= SRV_PIPELINE_MAX ||
 		    n_inflight >= inflight_cap) {
@@ -820,7 +827,8 @@ srv_fail(int slot, int rcode)
 
 /*
  * Deadlines: the handshake, then idle (nothing in flight, nothing to
- * send) for idle_timeout_ms, or SRV_DRAIN_QUIET_MS in a reload's copy.
+ * send) for idle_timeout_ms; in a reload's copy, quiet for
+ * SRV_DRAIN_QUIET_MS or done after SRV_DRAIN_READ_MS.
  */
 static uint64_t
 client_deadline(const struct srv_client *cl)
@@ -831,8 +839,10 @@ client_deadline(const struct srv_client *cl)
 	case SC_OPEN:
 		if (cl->n_inflight > 0 || cl->out_len > 0)
 			return UINT64_MAX;
-		return cl->active_ms + (draining ? SRV_DRAIN_QUIET_MS :
-		    cf->srv.idle_timeout_ms);
+		if (draining)
+			return MIN(cl->active_ms + SRV_DRAIN_QUIET_MS,
+			    drain_stop_ms);
+		return cl->active_ms + cf->srv.idle_timeout_ms;
 	default:
 		return UINT64_MAX;
 	}
@@ -908,11 +918,15 @@ srv_drain(void)
 	if (!cf->srv.present)
 		return;
 	draining = 1;
+	drain_stop_ms = loop_now() + SRV_DRAIN_READ_MS;
 	for (i = 0; i < n_socks; i++) {
 		loop_del(socks[i].h);
 		close(socks[i].fd);
 		socks[i].fd = -1;
 	}
+	/* each established client gets the quiet time from now */
+	for (i = 0; i < n_clients; i++)
+		clients[i].active_ms = loop_now();
 }
 
 /* see server.h */
