@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * server.c: DoT server mode (see server.h).  Each client slot owns a
- * BearSSL server engine and its buffers from the arena.  Queries are
- * read out of the engine's plaintext (gathered when a frame spans
- * records), checked as listen.c checks LAN queries, and answered as they
- * come, in any order; answers wait in the slot's output buffer only
- * while the client does not read.  Limits: max_clients (a full pool
- * closes the longest idle or stalled client for a new one, or pauses
- * accept), a handshake deadline, the idle timeout, SRV_PIPELINE_MAX
- * queries per client and half the in-flight table for all of them.
+ * server.c: DoT server mode (see server.h): the listeners and the pool
+ * of client connections (srvconn.c does each one's TLS and framing),
+ * the limits, and what a query gets: checked as listen.c checks LAN
+ * queries, answered as answers come, in any order, with our keepalive
+ * and padding.  Limits: max_clients (a full pool closes the longest idle
+ * or stalled client for a new one, or pauses accept), a handshake
+ * deadline, the idle timeout, SRV_PIPELINE_MAX queries per client and
+ * half the in-flight table for all of them.
  */
 #include <sys/socket.h>
 
@@ -30,15 +29,12 @@
 #include "mem.h"
 #include "priv.h"
 #include "server.h"
+#include "srvconn.h"
 #include "tls.h"
 #include "upstream.h"
 
 #define SRV_HANDSHAKE_MS	5000	/* a stalled handshake: its slot back */
 #define SRV_PIPELINE_MAX	32	/* queries one client may have out */
-#define SRV_FRAME_MAX		1024	/* longer frames are not DNS queries:
-					 * the connection is closed */
-#define SRV_OUT_CAP		16384	/* answers a client has not read yet;
-					 * beyond it the client is closed */
 #define SRV_ACCEPT_BATCH	8
 #define SRV_ACCEPT_PAUSE_MS	1000	/* full pool, nobody to close */
 #define SRV_FULL_LOG_MS		60000	/* "pool full": a line a minute */
@@ -50,35 +46,15 @@
 					 * before the copy exits (timeout_ms +
 					 * 2 s, reload.c) */
 #define SRV_PAD_BLOCK		468	/* RFC 8467 4.1: responses */
-#define SRV_PUMP_ROUNDS		16	/* bound the work per wakeup */
 #define SRV_CACHE_PER_CLIENT	4	/* TLS sessions kept for resumption */
 #define SRV_MSG_CAP		(DNS_MSG_MAX + 2)	/* an answer, edited */
 #define SRV_KEEPALIVE_MAX	65535	/* RFC 7828: 16 bits of 100 ms */
 
-/*
- * A client slot.  accept: FREE -> HANDSHAKE; done: HANDSHAKE -> OPEN;
- * closed (either side, error, deadline): HANDSHAKE or OPEN -> FREE.
- * Only set_state() writes it.
- */
-enum sc_state { SC_FREE, SC_HANDSHAKE, SC_OPEN, SC_N };
-
+/* A client: its connection, and what the pool counts for it. */
 struct srv_client {
-	enum sc_state	 state;
-	int		 fd;		/* -1 when FREE */
-	int		 h;
-	uint32_t	 gen;		/* bumped on close: late answers miss */
+	struct sc	 c;		/* first: callbacks get &c */
 	int		 cred;		/* the pair its handshake presents */
 	int		 n_inflight;
-	int		 resume;	/* frames wait for the in-flight cap */
-	int		 dirty;		/* plaintext written: flush after */
-	uint64_t	 since_ms;	/* accepted */
-	uint64_t	 active_ms;	/* last query or answer */
-	union addr_sa	 peer;
-	size_t		 in_len;	/* a frame gathered across records */
-	size_t		 out_len;	/* framed answers not in the engine */
-	uint8_t		 in[2 + SRV_FRAME_MAX];
-	uint8_t		*out;		/* SRV_OUT_CAP */
-	struct tls_srv	 tls;
 };
 
 struct srv_sock {
@@ -95,17 +71,13 @@ struct srv_counts {
 
 static void	accept_ready(void *, short);
 static int	make_room(void);
-static void	client_io(void *, short);
-static void	pump(struct srv_client *);
-static int	take(struct srv_client *);
-static int	give(struct srv_client *);
-static void	query(struct srv_client *, const uint8_t *, size_t);
-static void	reply_error(struct srv_client *, const uint8_t *, size_t,
+static void	on_ready(struct sc *);
+static int	may_take(struct sc *);
+static void	query(struct sc *, const uint8_t *, size_t);
+static void	on_closed(struct sc *, int, const char *);
+static void	reply_error(struct sc *, const uint8_t *, size_t,
 		    const struct dns_msg *, int, int);
-static void	deliver(struct srv_client *, uint8_t *, size_t, int);
-static void	events(struct srv_client *);
-static void	set_state(struct srv_client *, enum sc_state);
-static void	client_close(struct srv_client *, int, const char *);
+static void	deliver(struct sc *, uint8_t *, size_t, int);
 static struct srv_client *slot_client(struct qt_slot *);
 static void	slot_error(struct srv_client *, const struct qt_slot *, int);
 static void	listeners_events(void);
@@ -115,8 +87,8 @@ static uint64_t	srv_next(void *);
 static void	srv_tick(void *, uint64_t);
 static int	load_pair(struct ck_pair *, FILE *, const char *);
 
-static const char *const state_name[SC_N] = { "free", "handshake",
-    "open" };
+static const struct sc_ops sc_ops = { on_ready, may_take, query,
+    on_closed };
 
 static const struct conf *cf;
 static struct qt	*qt;
@@ -132,7 +104,7 @@ static struct ck_pair	*pairs;			/* [2]: a renewal loads
 static int		 cur;			/* the pair new clients get */
 static uint64_t		 paused_until;
 static uint64_t		 full_log_ms;
-static int		 any_resume, any_dirty, draining;
+static int		 any_resume, draining;
 static uint64_t		 drain_stop_ms;		/* no queries read after */
 static struct srv_counts n;
 static uint8_t		*msgbuf;		/* SRV_MSG_CAP: answer scratch */
@@ -151,8 +123,8 @@ srv_max_fds(const struct conf *c)
 size_t
 srv_client_bytes(void)
 {
-	return sizeof(struct srv_client) + TLS_IN_CAP + TLS_SRV_OUT_CAP +
-	    SRV_OUT_CAP + SRV_CACHE_PER_CLIENT * TLS_CACHE_ENTRY;
+	return sizeof(struct srv_client) + SC_ARENA_BYTES +
+	    SRV_CACHE_PER_CLIENT * TLS_CACHE_ENTRY;
 }
 
 /*
@@ -202,7 +174,6 @@ srv_check_files(const struct conf *c, FILE *err)
 void
 srv_init(const struct conf *c, struct qt *t)
 {
-	struct srv_client *cl;
 	int i;
 
 	cf = c;
@@ -226,14 +197,8 @@ srv_init(const struct conf *c, struct qt *t)
 	    TLS_CACHE_ENTRY), (size_t)n_clients * SRV_CACHE_PER_CLIENT *
 	    TLS_CACHE_ENTRY);
 	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
-	for (i = 0; i < n_clients; i++) {
-		cl = &clients[i];
-		cl->state = SC_FREE;
-		cl->fd = -1;
-		cl->out = mem_alloc(SRV_OUT_CAP);
-		tls_srv_init(&cl->tls, mem_alloc(TLS_IN_CAP +
-		    TLS_SRV_OUT_CAP));
-	}
+	for (i = 0; i < n_clients; i++)
+		sc_init(&clients[i].c, &sc_ops, i);
 	msgbuf = mem_alloc(SRV_MSG_CAP);
 	/* the upstream side and LAN queries keep the other half */
 	inflight_cap = MAX(1, t->n / 2);
@@ -299,22 +264,6 @@ listeners_events(void)
 		loop_set(socks[i].h, paused ? 0 : POLLIN);
 }
 
-/* The only writer of cl->state (see enum sc_state). */
-static void
-set_state(struct srv_client *cl, enum sc_state to)
-{
-	static const unsigned next[SC_N] = {
-		[SC_FREE] = 1U << SC_HANDSHAKE,
-		[SC_HANDSHAKE] = 1U << SC_OPEN | 1U << SC_FREE,
-		[SC_OPEN] = 1U << SC_FREE,
-	};
-
-	BUG_ON(!(next[cl->state] & 1U << to));
-	log_debug("server: client %d %s -> %s", (int)(cl - clients),
-	    state_name[cl->state], state_name[to]);
-	cl->state = to;
-}
-
 static void
 accept_ready(void *arg, short revents)
 {
@@ -355,32 +304,19 @@ accept_ready(void *arg, short revents)
 			continue;
 		}
 		for (i = 0; i < n_clients; i++)
-			if (clients[i].state == SC_FREE)
+			if (clients[i].c.state == SC_FREE)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		if ((cl->h = loop_add(fd, client_io, cl)) == -1) {
-			close(fd);
-			return;
-		}
-		cl->fd = fd;
 		cl->cred = cur;
-		cl->peer = peer;
 		cl->n_inflight = 0;
-		cl->resume = cl->dirty = 0;
-		cl->in_len = cl->out_len = 0;
-		cl->since_ms = cl->active_ms = loop_now();
-		set_state(cl, SC_HANDSHAKE);
 		n_open++;
 		n.accepted++;
-		if (tls_srv_start(&cl->tls, &pairs[cur].cred) == -1) {
-			client_close(cl, 0, tls_link_errstr(&cl->tls.l));
-			continue;
-		}
-		pump(cl);
+		/* on failure on_closed() counted it back */
+		(void)sc_open(&cl->c, fd, &peer, &pairs[cur].cred);
 	}
 }
 
@@ -392,131 +328,73 @@ accept_ready(void *arg, short revents)
 static int
 make_room(void)
 {
-	struct srv_client *cl, *best = NULL;
+	struct sc *c, *best = NULL;
 	uint64_t limit = loop_now() - SRV_EVICT_MIN_MS;
 	int i;
 
 	for (i = 0; i < n_clients; i++) {
-		cl = &clients[i];
-		if (cl->state == SC_HANDSHAKE && cl->since_ms <= limit &&
+		c = &clients[i].c;
+		if (c->state == SC_HANDSHAKE && c->since_ms <= limit &&
 		    (best == NULL || best->state != SC_HANDSHAKE ||
-		    cl->since_ms < best->since_ms))
-			best = cl;
-		else if (cl->state == SC_OPEN && cl->n_inflight == 0 &&
-		    cl->out_len == 0 && cl->active_ms <= limit &&
+		    c->since_ms < best->since_ms))
+			best = c;
+		else if (c->state == SC_OPEN && clients[i].n_inflight == 0 &&
+		    c->out_len == 0 && c->active_ms <= limit &&
 		    (best == NULL || (best->state == SC_OPEN &&
-		    cl->active_ms < best->active_ms)))
-			best = cl;
+		    c->active_ms < best->active_ms)))
+			best = c;
 	}
 	if (best == NULL)
 		return -1;
 	n.evicted++;
-	client_close(best, 1, "pool full: closing the longest idle client");
+	sc_close(best, 1, "pool full: closing the longest idle client");
 	return 0;
 }
 
 static void
-client_io(void *arg, short revents)
+on_ready(struct sc *c)
 {
-	struct srv_client *cl = arg;
-
-	/* both ways shut, or an error: no answer can reach it any more
-	 * (and an engine waiting on us would not read: no busy loop) */
-	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
-		client_close(cl, 0, "connection closed");
-		return;
-	}
-	pump(cl);
+	n.handshakes++;
+	log_debug("server: client %d: handshake complete (%s)", c->idx,
+	    tls_link_suite(&c->tls.l));
 }
 
-/* Move what can move: records, queries in, answers out. */
-static void
-pump(struct srv_client *cl)
-{
-	int i, moved;
-
-	for (i = 0; i < SRV_PUMP_ROUNDS; i++) {
-		if (tls_link_io(&cl->tls.l, cl->fd) == -1) {
-			if (cl->state == SC_HANDSHAKE)
-				n.failed++;
-			client_close(cl, 0, tls_link_errstr(&cl->tls.l));
-			return;
-		}
-		if (cl->state == SC_HANDSHAKE) {
-			if (!cl->tls.l.is_ready)
-				break;
-			set_state(cl, SC_OPEN);
-			n.handshakes++;
-			cl->active_ms = loop_now();
-			log_debug("server: client %d: handshake complete (%s)",
-			    (int)(cl - clients), tls_link_suite(&cl->tls.l));
-		}
-		moved = take(cl);
-		if (cl->state == SC_FREE)
-			return;
-		moved |= give(cl);
-		if (!moved)
-			break;
-	}
-	events(cl);
-}
-
-/*
- * Queries out of the plaintext, while this client and all of them are
- * under their caps; the rest stays in the engine (which then reads no
- * more records) until answers come.  Returns 1 if bytes were taken.
- */
+/* This client and all of them under their caps; a reload's copy reads
+ * for SRV_DRAIN_READ_MS only. */
 static int
-take(struct srv_client *cl)
+may_take(struct sc *c)
 {
-	uint32_t gen = cl->gen;
-	uint8_t *p;
-	size_t len, need, k, flen;
-	int moved = 0;
-
-	cl->resume = 0;
 	if (draining && loop_now() >= drain_stop_ms)
-		return 0;	/* closed once its answers are out */
-	while ((p = tls_link_in(&cl->tls.l, &len)) != NULL && len > 0) {
-		if (cl->n_inflight >= SRV_PIPELINE_MAX ||
-		    n_inflight >= inflight_cap) {
-			cl->resume = 1;
-			break;
-		}
-		moved = 1;
-		/* a whole frame in the record: no copy */
-		if (cl->in_len == 0 && len >= 2 && (flen = dns_get16(p)) > 0 &&
-		    flen <= SRV_FRAME_MAX && len >= 2 + flen) {
-			query(cl, p + 2, flen);
-			if (cl->state == SC_FREE || cl->gen != gen)
-				return 1;
-			tls_link_in_ack(&cl->tls.l, 2 + flen);
-			continue;
-		}
-		need = cl->in_len < 2 ? 2 - cl->in_len :
-		    2 + (size_t)dns_get16(cl->in) - cl->in_len;
-		k = MIN(need, len);
-		memcpy(cl->in + cl->in_len, p, k);
-		cl->in_len += k;
-		tls_link_in_ack(&cl->tls.l, k);
-		if (cl->in_len < 2)
-			continue;
-		flen = dns_get16(cl->in);
-		if (flen == 0 || flen > SRV_FRAME_MAX) {
-			/* no query is this long: the stream is not DNS */
-			n.errors++;
-			client_close(cl, 0, "a frame that is no DNS query");
-			return 1;
-		}
-		if (cl->in_len < 2 + flen)
-			continue;
-		cl->in_len = 0;
-		query(cl, cl->in + 2, flen);
-		if (cl->state == SC_FREE || cl->gen != gen)
-			return 1;
+		return 0;
+	return ((struct srv_client *)(void *)c)->n_inflight <
+	    SRV_PIPELINE_MAX && n_inflight < inflight_cap;
+}
+
+static void
+on_closed(struct sc *c, int was_open, const char *why)
+{
+	struct srv_client *cl = (struct srv_client *)(void *)c;
+	char as[ADDR_STR_CAP];
+	struct addr a;
+
+	if (log_level() >= LOG_L_DEBUG) {
+		memset(&a, 0, sizeof(a));
+		a.u = c->peer;
+		a.len = c->peer.sa.sa_family == AF_INET6 ?
+		    sizeof(a.u.sin6) : sizeof(a.u.sin);
+		log_debug("server: client %d (%s) closed: %s", c->idx,
+		    addr_str(&a, as, sizeof(as)), why);
 	}
-	/* cl->resume: srv_after takes the rest once a slot is freed */
-	return moved;
+	if (!was_open && !draining)
+		n.failed++;
+	/* its answers still in flight find the generation changed */
+	n_inflight -= cl->n_inflight;
+	cl->n_inflight = 0;
+	n_open--;
+	if (paused_until > loop_now()) {
+		paused_until = 0;
+		listeners_events();
+	}
 }
 
 /*
@@ -526,13 +404,13 @@ take(struct srv_client *cl)
  * can take it.  The source passed `allow` at accept.
  */
 static void
-query(struct srv_client *cl, const uint8_t *buf, size_t len)
+query(struct sc *c, const uint8_t *buf, size_t len)
 {
+	struct srv_client *cl = (struct srv_client *)(void *)c;
 	struct qt_slot *q;
 	struct dns_msg m;
 	int r, i;
 
-	cl->active_ms = loop_now();
 	n.queries++;
 	r = dns_parse_query(buf, len, &m);
 	if (r == DNS_ETRUNC || (m.flags & DNS_F_QR)) {
@@ -541,17 +419,17 @@ query(struct srv_client *cl, const uint8_t *buf, size_t len)
 	}
 	if (r != DNS_OK) {
 		n.errors++;
-		reply_error(cl, buf, len, &m, 0, DNS_RC_FORMERR);
+		reply_error(c, buf, len, &m, 0, DNS_RC_FORMERR);
 		return;
 	}
 	if (DNS_F_OPCODE(m.flags) != 0 || m.qtype == 251 || m.qtype == 252) {
 		n.errors++;
-		reply_error(cl, buf, len, &m, 1, DNS_RC_NOTIMP);
+		reply_error(c, buf, len, &m, 1, DNS_RC_NOTIMP);
 		return;
 	}
 	if ((i = qt_alloc(qt, loop_now(), cf->timeout_ms)) == -1) {
 		n.servfail++;
-		reply_error(cl, buf, len, &m, 1, DNS_RC_SERVFAIL);
+		reply_error(c, buf, len, &m, 1, DNS_RC_SERVFAIL);
 		return;
 	}
 	q = &qt->slot[i];
@@ -562,7 +440,7 @@ query(struct srv_client *cl, const uint8_t *buf, size_t len)
 	q->srv = (uint8_t)((m.has_keepalive ? QT_SRV_KEEPALIVE : 0) |
 	    (m.has_padding ? QT_SRV_PADDED : 0));
 	q->lsn = (int32_t)(cl - clients);
-	q->lsn_gen = cl->gen;
+	q->lsn_gen = c->gen;
 	cl->n_inflight++;
 	n_inflight++;
 	/* the backend is plain DNS: no keepalive, no padding there */
@@ -576,7 +454,7 @@ query(struct srv_client *cl, const uint8_t *buf, size_t len)
 
 /* FORMERR & co straight from the client's bytes. */
 static void
-reply_error(struct srv_client *cl, const uint8_t *buf, size_t len,
+reply_error(struct sc *c, const uint8_t *buf, size_t len,
     const struct dns_msg *m, int parsed_ok, int rcode)
 {
 	size_t k;
@@ -585,22 +463,18 @@ reply_error(struct srv_client *cl, const uint8_t *buf, size_t len,
 	    rcode);
 	if (k == 0)
 		return;
-	deliver(cl, msgbuf, k, parsed_ok ? (m->has_keepalive ?
+	deliver(c, msgbuf, k, parsed_ok ? (m->has_keepalive ?
 	    QT_SRV_KEEPALIVE : 0) | (m->has_padding ? QT_SRV_PADDED : 0) : 0);
 }
 
 /*
- * One answer (in msgbuf, len bytes) to the client: our keepalive and
- * padding first (per 'flags', QT_SRV_*), then into the engine, and what
- * does not fit now into the output buffer; a client whose unread
- * answers pass SRV_OUT_CAP is closed.
+ * One answer (in msgbuf, len bytes) to the client, with our keepalive
+ * and padding when its query asked (flags: QT_SRV_*).
  */
 static void
-deliver(struct srv_client *cl, uint8_t *msg, size_t len, int flags)
+deliver(struct sc *c, uint8_t *msg, size_t len, int flags)
 {
 	struct dns_msg m;
-	uint8_t pfx[2], *w;
-	size_t cap, k, off = 0;
 	uint32_t ka;
 
 	if ((flags & (QT_SRV_KEEPALIVE | QT_SRV_PADDED)) &&
@@ -612,145 +486,22 @@ deliver(struct srv_client *cl, uint8_t *msg, size_t len, int flags)
 		    (flags & QT_SRV_KEEPALIVE) ? (int)ka : -1,
 		    (flags & QT_SRV_PADDED) ? SRV_PAD_BLOCK : 0);
 	}
-	dns_put16(pfx, (uint16_t)len);
-	cl->active_ms = loop_now();
-	/* nothing waits: straight into the engine, records to the socket */
-	while (cl->out_len == 0 && off < 2 + len) {
-		if ((w = tls_link_out(&cl->tls.l, &cap)) == NULL || cap == 0) {
-			if (tls_link_io(&cl->tls.l, cl->fd) == -1) {
-				client_close(cl, 0, tls_link_errstr(
-				    &cl->tls.l));
-				return;
-			}
-			if ((w = tls_link_out(&cl->tls.l, &cap)) == NULL ||
-			    cap == 0)
-				break;	/* the socket is full */
-		}
-		k = MIN(cap, 2 + len - off);
-		if (off < 2) {
-			k = MIN(k, 2 - off);
-			memcpy(w, pfx + off, k);
-		} else
-			memcpy(w, msg + off - 2, k);
-		tls_link_out_ack(&cl->tls.l, k);
-		off += k;
-	}
-	if (off < 2 + len) {
-		if (2 + len - off > SRV_OUT_CAP - cl->out_len) {
-			n.errors++;
-			client_close(cl, 0, "not reading its answers");
-			return;
-		}
-		if (off < 2) {
-			memcpy(cl->out + cl->out_len, pfx + off, 2 - off);
-			cl->out_len += 2 - off;
-			off = 2;
-		}
-		memcpy(cl->out + cl->out_len, msg + off - 2, 2 + len - off);
-		cl->out_len += 2 + len - off;
-	}
-	cl->dirty = any_dirty = 1;
-}
-
-/* Waiting answers into the engine.  Returns 1 if bytes went. */
-static int
-give(struct srv_client *cl)
-{
-	uint8_t *w;
-	size_t cap, k;
-	int moved = 0;
-
-	while (cl->out_len > 0) {
-		if ((w = tls_link_out(&cl->tls.l, &cap)) == NULL || cap == 0) {
-			/* full records to the socket first; pump() reports
-			 * a failure */
-			if (tls_link_io(&cl->tls.l, cl->fd) == -1 ||
-			    (w = tls_link_out(&cl->tls.l, &cap)) == NULL ||
-			    cap == 0)
-				break;
-		}
-		k = MIN(cap, cl->out_len);
-		memcpy(w, cl->out, k);
-		tls_link_out_ack(&cl->tls.l, k);
-		memmove(cl->out, cl->out + k, cl->out_len - k);
-		cl->out_len -= k;
-		moved = 1;
-	}
-	if (moved) {
-		tls_link_flush(&cl->tls.l);
-		cl->dirty = 0;
-	}
-	return moved;
-}
-
-static void
-events(struct srv_client *cl)
-{
-	/*
-	 * The engine asks for reads and writes itself; a client held at
-	 * its in-flight cap has plaintext waiting, so the engine reads no
-	 * further records (TCP pushes back) until lsn-style resumption.
-	 */
-	loop_set(cl->h, tls_link_events(&cl->tls.l));
-}
-
-/* 'polite': close_notify first (an idle or evicted client). */
-static void
-client_close(struct srv_client *cl, int polite, const char *why)
-{
-	char as[ADDR_STR_CAP];
-	struct addr a;
-
-	if (cl->state == SC_FREE)
-		return;
-	if (log_level() >= LOG_L_DEBUG) {
-		memset(&a, 0, sizeof(a));
-		a.u = cl->peer;
-		a.len = cl->peer.sa.sa_family == AF_INET6 ?
-		    sizeof(a.u.sin6) : sizeof(a.u.sin);
-		log_debug("server: client %d (%s) closed: %s",
-		    (int)(cl - clients), addr_str(&a, as, sizeof(as)), why);
-	}
-	if (polite && cl->state == SC_OPEN) {
-		tls_link_close(&cl->tls.l);
-		(void)tls_link_io(&cl->tls.l, cl->fd);
-	}
-	loop_del(cl->h);
-	close(cl->fd);
-	cl->fd = -1;
-	set_state(cl, SC_FREE);
-	cl->gen++;		/* its answers still in flight are dropped */
-	n_inflight -= cl->n_inflight;
-	cl->n_inflight = 0;
-	cl->in_len = cl->out_len = 0;
-	cl->dirty = cl->resume = 0;
-	n_open--;
-	if (paused_until > loop_now()) {
-		paused_until = 0;
-		listeners_events();
-	}
+	sc_send(c, msg, len);
 }
 
 /* After the dispatch: held-back queries, then one flush per client. */
 static void
 srv_after(void *arg)
 {
-	struct srv_client *cl;
-	int i, resume = any_resume, dirty = any_dirty;
+	struct sc *c;
+	int i, resume = any_resume;
 
 	(void)arg;
-	any_resume = any_dirty = 0;
-	if (!resume && !dirty)
-		return;
+	any_resume = 0;
 	for (i = 0; i < n_clients; i++) {
-		cl = &clients[i];
-		if (cl->state != SC_OPEN || (!cl->resume && !cl->dirty))
-			continue;
-		if (cl->dirty) {
-			tls_link_flush(&cl->tls.l);
-			cl->dirty = 0;
-		}
-		pump(cl);
+		c = &clients[i].c;
+		if (c->state == SC_OPEN && (c->dirty || (resume && c->held)))
+			sc_flush(c);
 	}
 }
 
@@ -760,7 +511,7 @@ slot_client(struct qt_slot *q)
 {
 	struct srv_client *cl = &clients[q->lsn];
 
-	if (cl->state != SC_OPEN || cl->gen != q->lsn_gen)
+	if (cl->c.state != SC_OPEN || cl->c.gen != q->lsn_gen)
 		return NULL;
 	cl->n_inflight--;
 	n_inflight--;
@@ -784,7 +535,7 @@ slot_error(struct srv_client *cl, const struct qt_slot *q, int rcode)
 	if (k < DNS_HDR_LEN)
 		return;
 	dns_put16(msgbuf, q->client_id);
-	deliver(cl, msgbuf, k, q->srv);
+	deliver(&cl->c, msgbuf, k, q->srv);
 }
 
 /* see server.h */
@@ -805,7 +556,7 @@ srv_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 		if (k != 0) {
 			n.answered++;
 			memmove(msgbuf, msg, k);
-			deliver(cl, msgbuf, k, q->srv);
+			deliver(&cl->c, msgbuf, k, q->srv);
 		} else
 			slot_error(cl, q, DNS_RC_SERVFAIL);
 	}
@@ -833,16 +584,18 @@ srv_fail(int slot, int rcode)
 static uint64_t
 client_deadline(const struct srv_client *cl)
 {
-	switch (cl->state) {
+	const struct sc *c = &cl->c;
+
+	switch (c->state) {
 	case SC_HANDSHAKE:
-		return draining ? 0 : cl->since_ms + SRV_HANDSHAKE_MS;
+		return draining ? 0 : c->since_ms + SRV_HANDSHAKE_MS;
 	case SC_OPEN:
-		if (cl->n_inflight > 0 || cl->out_len > 0)
+		if (cl->n_inflight > 0 || c->out_len > 0)
 			return UINT64_MAX;
 		if (draining)
-			return MIN(cl->active_ms + SRV_DRAIN_QUIET_MS,
+			return MIN(c->active_ms + SRV_DRAIN_QUIET_MS,
 			    drain_stop_ms);
-		return cl->active_ms + cf->srv.idle_timeout_ms;
+		return c->active_ms + cf->srv.idle_timeout_ms;
 	default:
 		return UINT64_MAX;
 	}
@@ -855,7 +608,7 @@ srv_next(void *arg)
 	int i;
 
 	(void)arg;
-	if (any_resume || any_dirty)
+	if (any_resume)
 		return 0;
 	if (paused_until != 0)
 		next = paused_until;
@@ -867,7 +620,7 @@ srv_next(void *arg)
 static void
 srv_tick(void *arg, uint64_t now)
 {
-	struct srv_client *cl;
+	struct sc *c;
 	int i;
 
 	(void)arg;
@@ -876,17 +629,15 @@ srv_tick(void *arg, uint64_t now)
 		listeners_events();
 	}
 	for (i = 0; i < n_clients; i++) {
-		cl = &clients[i];
-		if (client_deadline(cl) > now)
+		c = &clients[i].c;
+		if (client_deadline(&clients[i]) > now)
 			continue;
-		if (cl->state == SC_HANDSHAKE) {
-			if (!draining)
-				n.failed++;
-			client_close(cl, 0, draining ? "reload" :
+		if (c->state == SC_HANDSHAKE)
+			sc_close(c, 0, draining ? "reload" :
 			    "handshake timeout");
-		} else {
+		else {
 			n.idle++;
-			client_close(cl, 1, "idle");
+			sc_close(c, 1, "idle");
 		}
 	}
 }
@@ -926,7 +677,7 @@ srv_drain(void)
 	}
 	/* each established client gets the quiet time from now */
 	for (i = 0; i < n_clients; i++)
-		clients[i].active_ms = loop_now();
+		clients[i].c.active_ms = loop_now();
 }
 
 /* see server.h */
@@ -949,9 +700,9 @@ srv_recheck(void)
 	 * last renewal: that client starts again */
 	other = 1 - cur;
 	for (i = 0; i < n_clients; i++)
-		if (clients[i].state == SC_HANDSHAKE &&
+		if (clients[i].c.state == SC_HANDSHAKE &&
 		    clients[i].cred == other)
-			client_close(&clients[i], 0, "certificate renewed");
+			sc_close(&clients[i].c, 0, "certificate renewed");
 	if (load_pair(&pairs[other], NULL, "SIGHUP") == -1)
 		return;
 	cur = other;

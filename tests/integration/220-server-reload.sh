@@ -72,7 +72,7 @@ GO="$T/go1"
 dotq keep -s 127.0.0.1 -p "$PS" --ca "$CA_FILE" --name dot.test --go "$GO" -d 20 &
 KEEP=$!
 PIDS+=("$KEEP")
-for i in $(seq 50); do grep -q '^keep first' "$T/dotq.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "^keep first" "$T/dotq.out" 2>/dev/null && break; sleep 0.1; done
 put "$PKI/renew.pem" "$PKI/renew.key"
 n0=$(df_lines)
 kill -HUP "$PID"
@@ -129,7 +129,7 @@ GO="$T/go2"
 dotq keep -s 127.0.0.1 -p "$PS" --ca "$CA_FILE" --name dot.test --go "$GO" -d 20 &
 KEEP=$!
 PIDS+=("$KEEP")
-for i in $(seq 50); do grep -q '^keep first' "$T/dotq.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "^keep first" "$T/dotq.out" 2>/dev/null && break; sleep 0.1; done
 put "$PKI/rsa.pem" "$PKI/rsa.key"
 n0=$(df_lines)
 conf 30000 max_clients=6
