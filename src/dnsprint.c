@@ -15,17 +15,27 @@
 
 #define DP_TTL_WIDTH	8
 
+/*
+ * RDATA layouts, one letter per field, printed with a blank between
+ * them: a IPv4, 6 IPv6, n name, 1 2 4 unsigned of that many bytes, y a
+ * type (2 bytes), T a time (4 bytes, RFC 4034 3.2), c a character-string
+ * unquoted, C character-strings quoted to the end, r the rest quoted, h
+ * the rest in hex, b the rest in base64.  NULL: RFC 3597 only.
+ */
 static const struct {
 	uint16_t	 type;
 	const char	*name;
+	const char	*rdata;
 } types[] = {
-	{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" },
-	{ 13, "HINFO" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" },
-	{ 33, "SRV" }, { 35, "NAPTR" }, { 39, "DNAME" }, { 41, "OPT" },
-	{ 43, "DS" }, { 46, "RRSIG" }, { 47, "NSEC" }, { 48, "DNSKEY" },
-	{ 50, "NSEC3" }, { 52, "TLSA" }, { 64, "SVCB" }, { 65, "HTTPS" },
-	{ 99, "SPF" }, { 251, "IXFR" }, { 252, "AXFR" }, { 255, "ANY" },
-	{ 257, "CAA" },
+	{ 1, "A", "a" }, { 2, "NS", "n" }, { 5, "CNAME", "n" },
+	{ 6, "SOA", "nn44444" }, { 12, "PTR", "n" }, { 13, "HINFO", "C" },
+	{ 15, "MX", "2n" }, { 16, "TXT", "C" }, { 28, "AAAA", "6" },
+	{ 33, "SRV", "222n" }, { 35, "NAPTR", NULL }, { 39, "DNAME", "n" },
+	{ 41, "OPT", NULL }, { 43, "DS", "211h" }, { 46, "RRSIG", "y114TT2nb" },
+	{ 47, "NSEC", NULL }, { 48, "DNSKEY", "211b" }, { 50, "NSEC3", NULL },
+	{ 52, "TLSA", "111h" }, { 64, "SVCB", NULL }, { 65, "HTTPS", NULL },
+	{ 99, "SPF", "C" }, { 251, "IXFR", NULL }, { 252, "AXFR", NULL },
+	{ 255, "ANY", NULL }, { 257, "CAA", "1cr" },
 };
 
 static const char *const rcodes[] = { "NOERROR", "FORMERR", "SERVFAIL",
@@ -37,9 +47,10 @@ static const char *const opcodes[] = { "QUERY", "IQUERY", "STATUS", NULL,
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void	print_opt(FILE *, struct dns_rd *, size_t, uint16_t, uint32_t);
+static void	print_opt(FILE *, const uint8_t *, size_t, uint16_t, uint32_t);
+static uint16_t	skip_rr(struct dns_rd *, size_t *, uint16_t *);
 static void	print_rr(FILE *, struct dns_rd *);
-static int	print_rdata(FILE *, const uint8_t *, size_t, size_t, unsigned);
+static int	rdata(FILE *, const uint8_t *, size_t, size_t, const char *);
 static void	put_hex(FILE *, const uint8_t *, size_t);
 static void	put_b64(FILE *, const uint8_t *, size_t);
 static void	put_string(FILE *, const uint8_t *, size_t);
@@ -215,15 +226,14 @@ put_string(FILE *out, const uint8_t *p, size_t n)
 	putc('"', out);
 }
 
-/* RRSIG times: YYYYMMDDHHMMSS UTC (RFC 4034 3.2), integer civil date. */
+/* RRSIG times: YYYYMMDDHHMMSS UTC (RFC 4034 3.2); civil date from days
+ * since 1970 in 32-bit integers (to 2106). */
 static void
 put_time(FILE *out, uint32_t t)
 {
-	int64_t z = (int64_t)(t / 86400) + 719468, era, doe, yoe, doy, mp;
-	int64_t y, m, d;
-	uint32_t s = t % 86400;
+	uint32_t z = t / 86400 + 719468, era = z / 146097, doe, yoe, doy, mp;
+	uint32_t s = t % 86400, y, m, d;
 
-	era = z / 146097;
 	doe = z - era * 146097;
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -231,120 +241,91 @@ put_time(FILE *out, uint32_t t)
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
-	fprintf(out, "%04d%02d%02d%02u%02u%02u", (int)y, (int)m, (int)d,
-	    s / 3600, s / 60 % 60, s % 60);
+	fprintf(out, "%04u%02u%02u%02u%02u%02u", y, m, d, s / 3600,
+	    s / 60 % 60, s % 60);
 }
 
 /*
- * RDATA of 'type' at msg[off..off + n) in zone-file form; -1 (nothing
- * printed) when it does not parse as that type.
+ * RDATA at msg[off..off + n) by the 'layout' of its type (see types[]),
+ * printed when out is not NULL (NULL: only check that it parses).
+ * Returns 0, or -1 when the bytes do not fit the layout.
  */
 static int
-print_rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
-    unsigned type)
+rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
+    const char *layout)
 {
-	char name[DP_NAME_CAP], name2[DP_NAME_CAP], tb[16];
-	const uint8_t *p = msg + off;
+	char name[DP_NAME_CAP], tb[16];
+	size_t end = off + n, k;
 	struct dns_rd r;
-	uint32_t v[5];
-	size_t i, k;
+	const char *f;
+	uint32_t v;
 
-	dns_rd_init(&r, msg, off + n);
+	dns_rd_init(&r, msg, end);
 	r.off = off;
-	switch (type) {
-	case 1:
-		if (n != 4)
-			return -1;
-		fputs(addr_ip_str(AF_INET, p, name, sizeof(name)), out);
-		return 0;
-	case 28:
-		if (n != 16)
-			return -1;
-		fputs(addr_ip_str(AF_INET6, p, name, sizeof(name)), out);
-		return 0;
-	case 2: case 5: case 12: case 39:
-		dns_rd_name(&r, name, sizeof(name));
-		if (r.err != 0 || r.off != off + n)
-			return -1;
-		fputs(name, out);
-		return 0;
-	case 15:
-		v[0] = dns_rd_u16(&r);
-		dns_rd_name(&r, name, sizeof(name));
-		if (r.err != 0 || r.off != off + n)
-			return -1;
-		fprintf(out, "%u %s", v[0], name);
-		return 0;
-	case 6:
-		dns_rd_name(&r, name, sizeof(name));
-		dns_rd_name(&r, name2, sizeof(name2));
-		for (i = 0; i < 5; i++)
-			v[i] = dns_rd_u32(&r);
-		if (r.err != 0 || r.off != off + n)
-			return -1;
-		fprintf(out, "%s %s %u %u %u %u %u", name, name2, v[0], v[1],
-		    v[2], v[3], v[4]);
-		return 0;
-	case 33:
-		for (i = 0; i < 3; i++)
-			v[i] = dns_rd_u16(&r);
-		dns_rd_name(&r, name, sizeof(name));
-		if (r.err != 0 || r.off != off + n)
-			return -1;
-		fprintf(out, "%u %u %u %s", v[0], v[1], v[2], name);
-		return 0;
-	case 16: case 99: case 13:
-		for (i = 0; i < n; i += 1 + k) {
-			k = p[i];
-			if (k > n - i - 1)
-				return -1;
+	for (f = layout; *f != '\0' && r.err == 0; f++) {
+		if (out != NULL && f != layout)
+			putc(' ', out);
+		k = end - r.off;
+		switch (*f) {
+		case 'a':
+		case '6':
+			k = *f == 'a' ? 4 : 16;
+			dns_rd_skip(&r, k);
+			if (out != NULL && r.err == 0)
+				fputs(addr_ip_str(k == 4 ? AF_INET : AF_INET6,
+				    msg + r.off - k, name, sizeof(name)), out);
+			break;
+		case 'n':
+			dns_rd_name(&r, name, sizeof(name));
+			if (out != NULL && r.err == 0)
+				fputs(name, out);
+			break;
+		case '1':
+		case '2':
+		case '4':
+		case 'y':
+		case 'T':
+			v = *f == '1' ? dns_rd_u8(&r) : *f == '2' || *f == 'y' ?
+			    dns_rd_u16(&r) : dns_rd_u32(&r);
+			if (out == NULL || r.err != 0)
+				break;
+			if (*f == 'y')
+				fputs(dp_type_name(v, tb, sizeof(tb)), out);
+			else if (*f == 'T')
+				put_time(out, v);
+			else
+				fprintf(out, "%u", v);
+			break;
+		case 'c':
+			k = dns_rd_u8(&r);
+			dns_rd_skip(&r, k);
+			if (out != NULL && r.err == 0)
+				fprintf(out, "%.*s", (int)k,
+				    (const char *)msg + r.off - k);
+			break;
+		case 'C':
+			for (v = 0; r.err == 0 && r.off < end; v++) {
+				k = dns_rd_u8(&r);
+				dns_rd_skip(&r, k);
+				if (out == NULL || r.err != 0)
+					continue;
+				if (v > 0)
+					putc(' ', out);
+				put_string(out, msg + r.off - k, k);
+			}
+			break;
+		default:	/* r h b: the rest */
+			if (out != NULL && *f == 'r')
+				put_string(out, msg + r.off, k);
+			else if (out != NULL && *f == 'h')
+				put_hex(out, msg + r.off, k);
+			else if (out != NULL)
+				put_b64(out, msg + r.off, k);
+			r.off = end;
+			break;
 		}
-		for (i = 0; i < n; i += 1 + k) {
-			k = p[i];
-			if (i > 0)
-				putc(' ', out);
-			put_string(out, p + i + 1, k);
-		}
-		return 0;
-	case 43:
-		if (n < 4)
-			return -1;
-		fprintf(out, "%u %u %u ", dns_get16(p), p[2], p[3]);
-		put_hex(out, p + 4, n - 4);
-		return 0;
-	case 48:
-		if (n < 4)
-			return -1;
-		fprintf(out, "%u %u %u ", dns_get16(p), p[2], p[3]);
-		put_b64(out, p + 4, n - 4);
-		return 0;
-	case 46:
-		if (n < 18)
-			return -1;
-		r.off = off + 18;
-		dns_rd_name(&r, name, sizeof(name));
-		if (r.err != 0)
-			return -1;
-		fprintf(out, "%s %u %u %u ", dp_type_name(dns_get16(p), tb,
-		    sizeof(tb)), p[2], p[3], (unsigned)(dns_get16(p + 4) <<
-		    16 | dns_get16(p + 6)));
-		put_time(out, (uint32_t)dns_get16(p + 8) << 16 |
-		    dns_get16(p + 10));
-		putc(' ', out);
-		put_time(out, (uint32_t)dns_get16(p + 12) << 16 |
-		    dns_get16(p + 14));
-		fprintf(out, " %u %s ", dns_get16(p + 16), name);
-		put_b64(out, msg + r.off, off + n - r.off);
-		return 0;
-	case 257:
-		if (n < 2 || p[1] > n - 2)
-			return -1;
-		fprintf(out, "%u %.*s ", p[0], (int)p[1], (const char *)p + 2);
-		put_string(out, p + 2 + p[1], n - 2 - p[1]);
-		return 0;
-	default:
-		return -1;
 	}
+	return r.err == 0 && r.off == end ? 0 : -1;
 }
 
 /* One RR (not OPT) at the cursor, as a zone file line. */
@@ -354,7 +335,7 @@ print_rr(FILE *out, struct dns_rd *r)
 	char name[DP_NAME_CAP], tb[16];
 	uint16_t type, class, rdlen;
 	uint32_t ttl;
-	size_t off;
+	size_t off, i;
 
 	dns_rd_name(r, name, sizeof(name));
 	type = dns_rd_u16(r);
@@ -372,19 +353,22 @@ print_rr(FILE *out, struct dns_rd *r)
 	else
 		fprintf(out, "CLASS%u", class);
 	fprintf(out, "\t%s\t", dp_type_name(type, tb, sizeof(tb)));
-	if (print_rdata(out, r->buf, off, rdlen, type) == -1) {
+	for (i = 0; i < nitems(types) && types[i].type != type; i++)
+		continue;
+	if (i == nitems(types) || types[i].rdata == NULL ||
+	    rdata(NULL, r->buf, off, rdlen, types[i].rdata) == -1) {
 		fprintf(out, "\\# %u ", rdlen);
 		put_hex(out, r->buf + off, rdlen);
-	}
+	} else
+		(void)rdata(out, r->buf, off, rdlen, types[i].rdata);
 	putc('\n', out);
 }
 
 /* The OPT RR's fields and options (RFC 6891 6.1.3), dig style. */
 static void
-print_opt(FILE *out, struct dns_rd *r, size_t rdlen, uint16_t size,
+print_opt(FILE *out, const uint8_t *p, size_t rdlen, uint16_t size,
     uint32_t ttl)
 {
-	const uint8_t *p = r->buf + r->off;
 	size_t i, k;
 	uint16_t code;
 
@@ -400,8 +384,6 @@ print_opt(FILE *out, struct dns_rd *r, size_t rdlen, uint16_t size,
 		if (code == DNS_OPT_KEEPALIVE && k == 2)
 			fprintf(out, "; TCP-KEEPALIVE: %u.%u secs\n",
 			    dns_get16(p + i) / 10, dns_get16(p + i) % 10);
-		else if (code == DNS_OPT_KEEPALIVE)
-			fprintf(out, "; TCP-KEEPALIVE\n");
 		else if (code == DNS_OPT_PADDING)
 			fprintf(out, "; PADDING: %zu bytes\n", k);
 		else {
@@ -410,6 +392,22 @@ print_opt(FILE *out, struct dns_rd *r, size_t rdlen, uint16_t size,
 			putc('\n', out);
 		}
 	}
+	putc('\n', out);
+}
+
+/* Skip one RR at the cursor; its type, and where its RDATA is. */
+static uint16_t
+skip_rr(struct dns_rd *r, size_t *rd, uint16_t *rdlen)
+{
+	uint16_t type;
+
+	dns_rd_skip_name(r);
+	type = dns_rd_u16(r);
+	dns_rd_skip(r, 6);
+	*rdlen = dns_rd_u16(r);
+	*rd = r->off;
+	dns_rd_skip(r, *rdlen);
+	return type;
 }
 
 /* see dnsprint.h */
@@ -418,12 +416,17 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 {
 	static const char *const sect[] = { "ANSWER", "AUTHORITY",
 	    "ADDITIONAL" };
+	static const struct {
+		uint16_t	 bit;
+		char		 name[4];
+	} flags[] = { { DNS_F_QR, " qr" }, { DNS_F_AA, " aa" },
+	    { DNS_F_TC, " tc" }, { DNS_F_RD, " rd" }, { DNS_F_RA, " ra" },
+	    { 0x0020, " ad" }, { 0x0010, " cd" } };
 	char name[DP_NAME_CAP], tb[16];
 	struct dns_rd r, o;
-	uint16_t h[6], type, class, rdlen;
-	uint32_t ttl;
+	uint16_t h[6], rdlen;
+	size_t opt = 0, rd, start;
 	unsigned rcode, op, i, k, shown;
-	size_t start;
 
 	dns_rd_init(&r, msg, len);
 	for (i = 0; i < 6; i++)
@@ -432,21 +435,19 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 		fprintf(out, ";; a message of %zu bytes: no DNS header\n", len);
 		return -1;
 	}
-	/* the extended rcode's upper bits are in the OPT TTL */
-	rcode = DNS_F_RCODE(h[1]);
+	/* find the OPT: its TTL has the extended rcode's upper bits */
 	for (o = r, i = 0; i < h[2]; i++) {
 		dns_rd_skip_name(&o);
 		dns_rd_skip(&o, DNS_QFIXED_LEN);
 	}
+	rcode = DNS_F_RCODE(h[1]);
 	for (i = 0; o.err == 0 && i < (unsigned)h[3] + h[4] + h[5]; i++) {
 		start = o.off;
-		dns_rd_skip_name(&o);
-		type = dns_rd_u16(&o);
-		dns_rd_skip(&o, 2);
-		ttl = dns_rd_u32(&o);
-		dns_rd_skip(&o, dns_rd_u16(&o));
-		if (o.err == 0 && type == DNS_T_OPT && msg[start] == 0)
-			rcode |= (ttl >> 24) << 4;
+		if (skip_rr(&o, &rd, &rdlen) == DNS_T_OPT && o.err == 0 &&
+		    msg[start] == 0 && opt == 0) {
+			opt = start + 1;
+			rcode |= (unsigned)msg[rd - 6] << 4;
+		}
 	}
 	op = DNS_F_OPCODE(h[1]);
 	fprintf(out, ";; ->>HEADER<<- opcode: ");
@@ -456,61 +457,35 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 		fprintf(out, "OPCODE%u", op);
 	fprintf(out, ", status: %s, id: %u\n;; flags:",
 	    dp_rcode_name(rcode, tb, sizeof(tb)), h[0]);
-	if (h[1] & DNS_F_QR)
-		fputs(" qr", out);
-	if (h[1] & DNS_F_AA)
-		fputs(" aa", out);
-	if (h[1] & DNS_F_TC)
-		fputs(" tc", out);
-	if (h[1] & DNS_F_RD)
-		fputs(" rd", out);
-	if (h[1] & DNS_F_RA)
-		fputs(" ra", out);
-	if (h[1] & 0x0020)
-		fputs(" ad", out);
-	if (h[1] & 0x0010)
-		fputs(" cd", out);
+	for (i = 0; i < nitems(flags); i++)
+		if (h[1] & flags[i].bit)
+			fputs(flags[i].name, out);
 	fprintf(out, "; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: "
 	    "%u\n\n", h[2], h[3], h[4], h[5]);
-
-	/* OPT first, as dig shows it */
-	for (o = r, i = 0; i < h[2]; i++) {
-		dns_rd_skip_name(&o);
-		dns_rd_skip(&o, DNS_QFIXED_LEN);
-	}
-	for (i = 0; o.err == 0 && i < (unsigned)h[3] + h[4] + h[5]; i++) {
-		start = o.off;
-		dns_rd_skip_name(&o);
-		type = dns_rd_u16(&o);
-		class = dns_rd_u16(&o);
-		ttl = dns_rd_u32(&o);
-		rdlen = dns_rd_u16(&o);
-		if (o.err == 0 && type == DNS_T_OPT && msg[start] == 0 &&
-		    rdlen <= len - o.off) {
-			print_opt(out, &o, rdlen, class, ttl);
-			putc('\n', out);
-		}
-		dns_rd_skip(&o, rdlen);
+	if (opt != 0) {
+		o = r;
+		o.off = opt - 1;
+		skip_rr(&o, &rd, &rdlen);
+		print_opt(out, msg + rd, rdlen, dns_get16(msg + rd - 8),
+		    (uint32_t)dns_get16(msg + rd - 6) << 16 |
+		    dns_get16(msg + rd - 4));
 	}
 
-	fprintf(out, ";; QUESTION SECTION:\n");
+	fputs(";; QUESTION SECTION:\n", out);
 	for (i = 0; i < h[2] && r.err == 0; i++) {
 		dns_rd_name(&r, name, sizeof(name));
-		type = dns_rd_u16(&r);
-		class = dns_rd_u16(&r);
+		rd = dns_rd_u16(&r);
+		rdlen = dns_rd_u16(&r);
 		if (r.err == 0)
-			fprintf(out, ";%s\t\t\t%s\t%s\n", name, class == 1 ?
-			    "IN" : "?", dp_type_name(type, tb, sizeof(tb)));
+			fprintf(out, ";%s\t\t\t%s\t%s\n", name, rdlen == 1 ?
+			    "IN" : "?", dp_type_name((unsigned)rd, tb,
+			    sizeof(tb)));
 	}
 	for (k = 0; k < 3 && r.err == 0; k++) {
 		/* a section header with its first RR that is not the OPT */
 		for (shown = i = 0; i < h[3 + k] && r.err == 0; i++) {
-			o = r;
-			dns_rd_skip_name(&o);
-			if (dns_rd_u16(&o) == DNS_T_OPT && o.err == 0) {
-				r = o;
-				dns_rd_skip(&r, 6);
-				dns_rd_skip(&r, dns_rd_u16(&r));
+			if (r.off + 1 == opt) {
+				skip_rr(&r, &rd, &rdlen);
 				continue;
 			}
 			if (!shown++)

@@ -9,6 +9,7 @@
  * a line per query and the totals for a file of them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct q_item {
 
 static void	usage(void) DEAD;
 static int	add_item(const char *, const char *, const char *, int);
+static char	*word(char **);
 static int	read_names(const char *, const char *);
 static void	fill(void);
 static void	on_ready(struct uc *);
@@ -52,6 +54,7 @@ static void	on_answer(struct uc *, uint8_t *, size_t);
 static void	on_fail(struct uc *, enum uc_fail, const char *);
 static void	conn_line(void);
 static void	pin_text(const uint8_t *, char *, size_t);
+static const char *qname(const struct qt_slot *, char *, size_t);
 static uint64_t	q_next(void *);
 static void	q_tick(void *, uint64_t);
 static void	finish(void);
@@ -121,48 +124,75 @@ add_item(const char *name, const char *type, const char *where, int dflt)
 	return 0;
 }
 
+/* The next blank-separated word of *p (NUL-terminated in place), or
+ * NULL at the end of the line or at a '#' comment. */
+static char *
+word(char **p)
+{
+	char *w;
+
+	while (**p == ' ' || **p == '\t' || **p == '\r')
+		(*p)++;
+	if (**p == '\0' || **p == '#')
+		return NULL;
+	for (w = *p; **p != '\0' && **p != ' ' && **p != '\t' &&
+	    **p != '\r'; (*p)++)
+		continue;
+	if (**p != '\0')
+		*(*p)++ = '\0';
+	return w;
+}
+
 /* -f: "name [type]" lines; blank lines and '#' comments skipped. */
 static int
 read_names(const char *path, const char *dflt_type)
 {
-	char line[Q_LINE_CAP], where[Q_LINE_CAP], *name, *type, *extra;
-	int lineno = 0, bad = 0, dflt;
-	FILE *f;
+	char where[Q_LINE_CAP], *buf = NULL, *line, *next, *p, *name, *type;
+	size_t len = 0, cap = 0;
+	int fd, lineno = 0, bad = 0, dflt;
+	ssize_t n;
 
 	dflt = dp_type_value(dflt_type);
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		fprintf(stderr, "dotfwd query: %s: %s\n", path,
 		    log_errstr(errno));
 		exit(EX_NOINPUT_);
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%d", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			fprintf(stderr, "dotfwd query: %s: line too long\n",
-			    where);
-			bad++;
-			while (fgets(line, sizeof(line), f) != NULL &&
-			    strchr(line, '\n') == NULL)
-				continue;
-			continue;
+	for (;;) {
+		if (len + Q_LINE_CAP + 1 > cap) {
+			cap = 2 * cap + Q_LINE_CAP + 1;
+			if ((p = realloc(buf, cap)) == NULL) {
+				fprintf(stderr, "dotfwd query: out of memory\n");
+				exit(EX_OS_);
+			}
+			buf = p;
 		}
-		if ((name = strtok(line, " \t\r\n")) == NULL || *name == '#')
+		if ((n = read(fd, buf + len, cap - len - 1)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		p = line;
+		if ((name = word(&p)) == NULL)
 			continue;
-		type = strtok(NULL, " \t\r\n");
-		extra = strtok(NULL, " \t\r\n");
-		if (extra != NULL && *extra != '#') {
+		type = word(&p);
+		if (word(&p) != NULL) {
 			fprintf(stderr, "dotfwd query: %s: expected 'name "
 			    "[type]'\n", where);
 			bad++;
-			continue;
-		}
-		if (type != NULL && *type == '#')
-			type = NULL;
-		if (add_item(name, type, where, dflt) == -1)
+		} else if (add_item(name, type, where, dflt) == -1)
 			bad++;
 	}
-	fclose(f);
+	free(buf);
 	if (bad > 0)
 		exit(EX_USAGE_);
 	if (n_items == 0) {
@@ -214,6 +244,18 @@ fill(void)
 	}
 }
 
+/* A slot's question name, in text. */
+static const char *
+qname(const struct qt_slot *s, char *buf, size_t cap)
+{
+	struct dns_rd r;
+
+	dns_rd_init(&r, s->q, s->qlen);
+	r.off = DNS_HDR_LEN;
+	dns_rd_name(&r, buf, cap);
+	return buf;
+}
+
 static void
 pin_text(const uint8_t *sum, char *buf, size_t cap)
 {
@@ -243,7 +285,7 @@ conn_line(void)
 		printf("authenticated as %s%s\n", auth,
 		    n_pin > 0 ? " with a pinned key" : "");
 	else if (verdict == NULL)
-		printf("NOT authenticated (-k; the check would pass)\n");
+		fputs("NOT authenticated (-k; the check would pass)\n", stdout);
 	else
 		printf("NOT authenticated (-k; the check says: %s)\n",
 		    verdict);
@@ -272,7 +314,6 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 	char name[DP_NAME_CAP], tb[16], rb[16];
 	struct qt_slot *s;
 	struct dns_msg m;
-	struct dns_rd r;
 	unsigned rc;
 	int i;
 
@@ -291,16 +332,13 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 	rc = DNS_F_RCODE(dns_get16(msg + DNS_OFF_FLAGS));
 	n_rcode[MIN(rc, 16)]++;
 	if (!batch) {
-		printf(";; Got answer:\n");
+		fputs(";; Got answer:\n", stdout);
 		dp_print(stdout, msg, len);
 		printf("\n;; Query time: %u msec\n;; SERVER: %s (TLS)\n"
 		    ";; MSG SIZE  rcvd: %zu\n", (unsigned)(loop_now() -
 		    s->sent_ms), server, len);
 	} else {
-		dns_rd_init(&r, s->q, s->qlen);
-		r.off = DNS_HDR_LEN;
-		dns_rd_name(&r, name, sizeof(name));
-		printf("%s\t%s\t%s\t%u\t%u ms\n", name,
+		printf("%s\t%s\t%s\t%u\t%u ms\n", qname(s, name, sizeof(name)),
 		    dp_type_name(s->m.qtype, tb, sizeof(tb)),
 		    dp_rcode_name(rc, rb, sizeof(rb)),
 		    (unsigned)dns_get16(msg + DNS_OFF_AN),
@@ -362,7 +400,6 @@ q_tick(void *arg, uint64_t now)
 {
 	char name[DP_NAME_CAP], tb[16];
 	struct qt_slot *s;
-	struct dns_rd r;
 	int i;
 
 	(void)arg;
@@ -385,10 +422,8 @@ q_tick(void *arg, uint64_t now)
 			loop_stop();
 			return;
 		}
-		dns_rd_init(&r, s->q, s->qlen);
-		r.off = DNS_HDR_LEN;
-		dns_rd_name(&r, name, sizeof(name));
-		printf("%s\t%s\tno answer within %d s\n", name,
+		printf("%s\t%s\tno answer within %d s\n",
+		    qname(s, name, sizeof(name)),
 		    dp_type_name(s->m.qtype, tb, sizeof(tb)),
 		    Q_TIMEOUT_MS / 1000);
 		uc.n_sent--;

@@ -153,6 +153,34 @@ t_print(void)
 	return 0;
 }
 
+/* DNSSEC and CAA layouts: type names, dates, hex, base64, strings. */
+static int
+t_layouts(void)
+{
+	uint8_t m[512];
+	size_t n;
+
+	n = t_unhex("0001 8180 0001 0003 0000 0000 017400 002e 0001"
+	    "c00c 002e 0001 0000003c 0019 0001 0d 02 00000e10 6955b900"
+	    "692cda80 3039 017400 01020304"
+	    "c00c 002b 0001 0000003c 0007 3039 0d 02 abcdef"
+	    "c00c 0101 0001 0000003c 0011 00 05 6973737565"
+	    "63612e6578616d706c65", m, sizeof(m));
+	T_EQ_INT(print(m, n), 0);
+	T_ASSERT(strstr(out, "t.\t\t60\tIN\tRRSIG\tA 13 2 3600 "
+	    "20260101000000 20251201000000 12345 t. AQIDBA==\n") != NULL);
+	T_ASSERT(strstr(out, "t.\t\t60\tIN\tDS\t12345 13 2 ABCDEF\n") !=
+	    NULL);
+	T_ASSERT(strstr(out, "t.\t\t60\tIN\tCAA\t0 issue \"ca.example\"\n")
+	    != NULL);
+	/* an A record of 3 bytes is shown as data, not as an address */
+	n = t_unhex("0001 8180 0001 0001 0000 0000 017400 0001 0001"
+	    "c00c 0001 0001 0000003c 0003 c00002", m, sizeof(m));
+	T_EQ_INT(print(m, n), 0);
+	T_ASSERT(strstr(out, "\tA\t\\# 3 C00002\n") != NULL);
+	return 0;
+}
+
 /* What can be read is shown, then where it broke; never past the end. */
 static int
 t_malformed(void)
@@ -178,6 +206,7 @@ static const struct t_case cases[] = {
 	{ "names",	t_names },
 	{ "base64",	t_base64 },
 	{ "print",	t_print },
+	{ "layouts",	t_layouts },
 	{ "malformed",	t_malformed },
 };
 
