@@ -347,4 +347,111 @@ check "script defaults: CONF" grep -q '^CONF=/etc/config/dotfwd$' "$PKG/files/do
 check "script: USE_PROCD=1, START=30 (network is 20)" \
     eval 'grep -q "^USE_PROCD=1$" "$PKG/files/dotfwd.init" && grep -q "^START=30$" "$PKG/files/dotfwd.init"'
 
+# ==== 7: DoT server mode: its ports open from the LAN (fw4 rule), its
+# certificate and key watched with the config
+SC=$TOP/tests/conf/server-ec.crt
+SK=$TOP/tests/conf/server-ec.key
+cat >"$CONF" <<EOF
+config dotfwd 'main'
+	option enabled '1'
+	option dnsmasq '0'
+	option intercept '0'
+
+config upstream 'quad9'
+	list address '9.9.9.9'
+	option auth_name 'dns.quad9.net'
+
+config server
+	list listen '0.0.0.0:853'
+	list listen '[::]:853'
+	list listen '127.0.0.1:8853'
+	option cert '$SC'
+	option key '$SK'
+EOF
+server_instance="procd_set_param command $PROG -s -c $CONF
+procd_set_param file $CONF
+procd_append_param file $SC
+procd_append_param file $SK
+procd_set_param respawn
+procd_set_param reload_signal HUP
+procd_set_param stdout 1
+procd_set_param stderr 1"
+rule() {
+	printf '%s\n' "json_add_object ''" "json_add_string type rule" \
+	    "json_add_string name dotfwd-dot-server-$1" "json_add_string src lan" \
+	    "json_add_string proto tcp" "json_add_string dest_port $1" \
+	    "json_add_string target ACCEPT" "json_add_string family any" \
+	    "json_close_object"
+}
+rc_start
+expect "server mode: an accept rule per port from the LAN zone, files watched, fw4 told" <<EOF
+procd_open_service dotfwd
+dotfwd -t -c $CONF
+procd_open_instance
+$server_instance
+procd_open_data
+json_add_array firewall
+$(rule 853)
+$(rule 8853)
+json_close_array
+procd_close_data
+procd_close_instance
+$triggers
+procd_close_service
+procd_set_config_changed firewall
+EOF
+rc_reload
+expect "server mode, reload with nothing changed: same rules, fw4 not told" <<EOF
+dotfwd -t -c $CONF
+procd_open_service dotfwd
+procd_open_instance
+$server_instance
+procd_open_data
+json_add_array firewall
+$(rule 853)
+$(rule 8853)
+json_close_array
+procd_close_data
+procd_close_instance
+$triggers
+procd_close_service
+EOF
+sed -i "s/option intercept '0'/option intercept '1'/; /127.0.0.1:8853/d" "$CONF"
+rc_reload
+expect "intercept and server mode: both in one firewall array" <<EOF
+dotfwd -t -c $CONF
+procd_open_service dotfwd
+procd_open_instance
+$server_instance
+procd_open_data
+json_add_array firewall
+json_add_object ''
+json_add_string type redirect
+json_add_string name dotfwd-intercept-dns
+json_add_string target DNAT
+json_add_string src lan
+json_add_string proto 'tcp udp'
+json_add_string src_dport 53
+json_add_string dest_port 53
+json_add_string family any
+json_add_string reflection 0
+json_close_object
+$(rule 853)
+json_close_array
+procd_close_data
+procd_close_instance
+$triggers
+procd_close_service
+procd_set_config_changed firewall
+procd_set_config_changed firewall
+EOF
+rc_stop
+expect "stop: both rules go, fw4 told" <<EOF
+procd_kill dotfwd
+procd_set_config_changed firewall
+procd_set_config_changed firewall
+EOF
+check "stop: no firewall state left" \
+    eval '[ ! -e "$STATE_DIR/intercept" ] && [ ! -e "$STATE_DIR/server-ports" ]'
+
 exit $failed
