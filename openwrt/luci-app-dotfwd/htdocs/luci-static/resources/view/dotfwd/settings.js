@@ -443,7 +443,7 @@ return view.extend({
 		    _('Expecting an IP address, optionally with :PORT'));
 
 		o = uintOption(s, null, 'max_clients', _('Clients at once'),
-		    _('Each takes about 42 KB of memory, reserved at start.'),
+		    _('Each takes about 41 KB of memory, reserved at start.'),
 		    1, 1024, '16');
 
 		o = uintOption(s, null, 'idle_timeout_ms', _('Idle timeout (ms)'),
