@@ -59,6 +59,18 @@ check "Unbound got the query over dotfwd's upstream connection" \
 LAST_OUT="$T/q.out"
 check "dotfwd query -> server -> upstream: big.test, 10 TXT" \
     eval '[ "$(grep -c "IN	TXT	\"" "$T/q.out")" = 10 ]'
+# dotfwd query without -s: the configuration's first upstream (u1), its
+# auth_name and ca_file
+"${DOTFWD%% *}" query -c "$C" who.test TXT >"$T/q.out" 2>&1
+rc=$?
+LAST_OUT="$T/q.out"
+check "dotfwd query -c CONF (no -s): asks the first upstream, authenticated" \
+    eval '[ $rc = 0 ] && grep -q "\"u1\"" "$T/q.out" && grep -q "authenticated as dot.test" "$T/q.out"'
+printf 'a.test\nb.test A extra\nbad..name\n' >"$T/names"
+"${DOTFWD%% *}" query -c "$C" -f "$T/names" >"$T/q.out" 2>&1
+rc=$?
+check "dotfwd query -f with bad lines: exit 64, FILE:LINE for each, nothing sent" \
+    eval '[ $rc = 64 ] && grep -q "names:2: expected" "$T/q.out" && grep -q "names:3: .bad..name. is not a domain name" "$T/q.out"'
 # the server's session cache: a second connection resumes
 echo | timeout 10 openssl s_client -connect "127.0.0.1:$PS" -servername dot.test \
     -CAfile "$CA_FILE" -tls1_2 -sess_out "$T/sess" >"$T/ossl1.out" 2>&1
