@@ -8,6 +8,8 @@
  * question.  Output: dig's presentation (dnsprint.c) for one question,
  * a line per query and the totals for a file of them.
  */
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -74,6 +76,8 @@ static int		 n_pin;
 static uint8_t		 pins[Q_MAX_PINS][32];
 static const char	*auth = "";
 static char		 server[ADDR_STR_CAP + CONF_NAME_CAP + 4];
+static char		 server_dig[ADDR_STR_CAP + CONF_NAME_CAP + 4];
+static const char	*banner_name;
 static char		 err[Q_ERR_CAP];
 static int		 failed;
 static uint64_t		 t_first, t_last;
@@ -291,10 +295,17 @@ conn_line(void)
 		    verdict);
 }
 
+/* Output starts once the server is there: a failure is one line. */
 static void
 on_ready(struct uc *u)
 {
+	char tb[16];
+
 	(void)u;
+	if (!batch)
+		printf("; <<>> dotfwd %s query <<>> @%s %s %s\n",
+		    DOTFWD_VERSION, server, banner_name,
+		    dp_type_name(items[0].type, tb, sizeof(tb)));
 	conn_line();
 	fflush(stdout);
 }
@@ -336,7 +347,7 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 		dp_print(stdout, msg, len);
 		printf("\n;; Query time: %u msec\n;; SERVER: %s (TLS)\n"
 		    ";; MSG SIZE  rcvd: %zu\n", (unsigned)(loop_now() -
-		    s->sent_ms), server, len);
+		    s->sent_ms), server_dig, len);
 	} else {
 		printf("%s\t%s\t%s\t%u\t%u ms\n", qname(s, name, sizeof(name)),
 		    dp_type_name(s->m.qtype, tb, sizeof(tb)),
@@ -468,7 +479,7 @@ query_main(int argc, char **argv, const char *conf_path)
 	const char *srv = NULL, *cafile = NULL, *file = NULL, *type = NULL;
 	const char *name = ".", *ptype = NULL;
 	const struct conf_upstream *up = NULL;
-	char as[ADDR_STR_CAP];
+	char as[ADDR_STR_CAP], ip[ADDR_STR_CAP];
 	struct addr sa;
 	int ch, i, r, named = 0;
 
@@ -563,6 +574,14 @@ query_main(int argc, char **argv, const char *conf_path)
 	addr_str(&sa, as, sizeof(as));
 	snprintf(server, sizeof(server), "%s%s%s%s", as, auth[0] != '\0' ?
 	    " (" : "", auth, auth[0] != '\0' ? ")" : "");
+	/* dig's form: ADDR#PORT(NAME) */
+	addr_ip_str(sa.u.sa.sa_family, sa.u.sa.sa_family == AF_INET ?
+	    (const uint8_t *)&sa.u.sin.sin_addr : sa.u.sin6.sin6_addr.s6_addr,
+	    ip, sizeof(ip));
+	snprintf(server_dig, sizeof(server_dig), "%s#%u(%s)", ip,
+	    (unsigned)ntohs(sa.u.sa.sa_family == AF_INET ? sa.u.sin.sin_port :
+	    sa.u.sin6.sin6_port), auth[0] != '\0' ? auth : ip);
+	banner_name = name;
 	if (ta_init(cafile, stderr) == -1)
 		return EX_NOINPUT_;
 
@@ -579,9 +598,6 @@ query_main(int argc, char **argv, const char *conf_path)
 	if (insecure)
 		tls_set_insecure(&uc.tls);
 	loop_timer(q_next, q_tick, NULL);
-	if (!batch)
-		printf("; <<>> dotfwd %s query <<>> @%s %s\n", DOTFWD_VERSION,
-		    as, name);
 	fill();
 	r = uc_open(&uc, &sa, auth, Q_TIMEOUT_MS);
 	if (r != 0) {
