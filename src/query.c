@@ -263,7 +263,8 @@ qname(const struct qt_slot *s, char *buf, size_t cap)
 static void
 pin_text(const uint8_t *sum, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "sha256/");
+	BUG_ON(cap < Q_PIN_CAP);
+	memcpy(buf, "sha256/", 7);
 	dp_base64(sum, 32, buf + 7, cap - 7);
 }
 
@@ -277,11 +278,11 @@ conn_line(void)
 	uint8_t sum[32];
 
 	if (cert_leaf_cn(cx, cn, sizeof(cn)) != 0 || cn[0] == '\0')
-		snprintf(cn, sizeof(cn), "(none)");
+		memcpy(cn, "(none)", sizeof("(none)"));
 	if (cert_leaf_pin(cx, sum) == 0)
 		pin_text(sum, pin, sizeof(pin));
 	else
-		snprintf(pin, sizeof(pin), "(unknown)");
+		memcpy(pin, "(unknown)", sizeof("(unknown)"));
 	printf(";; TLS1.2, %s, %s, certificate CN=%s, pin %s, ",
 	    tls_suite(&uc.tls), tls_resumed(&uc.tls) ? "resumed" :
 	    "full handshake", cn, pin);
@@ -374,7 +375,7 @@ on_fail(struct uc *u, enum uc_fail kind, const char *why)
 	k = (size_t)snprintf(err, sizeof(err), "%s", why);
 	if (kind == UC_F_CERT && cx->why == CERT_NAME_MISMATCH) {
 		if (cert_leaf_cn(cx, cn, sizeof(cn)) != 0 || cn[0] == '\0')
-			snprintf(cn, sizeof(cn), "another name");
+			memcpy(cn, "another name", sizeof("another name"));
 		snprintf(err + k, sizeof(err) - k, ": wanted %s, the "
 		    "certificate is for %s", auth, cn);
 	} else if (kind == UC_F_CERT && cx->why == CERT_PIN_MISMATCH &&
