@@ -275,6 +275,10 @@ accept_ready(void *arg, short revents)
 
 	(void)revents;
 	for (j = 0; j < SRV_ACCEPT_BATCH; j++) {
+		/* make room only for the client poll() said is waiting:
+		 * the next round tells about the next one */
+		if (n_open == n_clients && j > 0)
+			return;
 		if (n_open == n_clients && make_room() == -1) {
 			n.full++;
 			if (loop_now() >= full_log_ms) {
