@@ -23,6 +23,7 @@
 #include "dnsprint.h"
 #include "log.h"
 #include "loop.h"
+#include "mem.h"
 #include "opt.h"
 #include "qtab.h"
 #include "query.h"
@@ -65,9 +66,10 @@ static const struct uc_ops ops = { on_ready, on_sent, on_answer, on_fail };
 static const struct opt_row pin_row = { "pin", OPT_PIN_LIST, 0, 0, 0,
     Q_MAX_PINS, 0, NULL, NULL };
 
-static struct conf	 conf;		/* big: off the stack */
+/* conf and uc are big: from the arena, so the daemon's bss stays small */
+static struct conf	*conf;
+static struct uc	*uc;
 static struct qt	 qt;
-static struct uc	 uc;
 static struct q_item	*items;
 static size_t		 n_items, cap_items, n_next, n_done, n_answered;
 static int		 batch;		/* -f */
@@ -238,13 +240,13 @@ fill(void)
 		s->origin = QT_TCP;
 		s->conn = 0;
 		s->next = -1;
-		if (uc.q_tail == -1)
-			uc.q_head = i;
+		if (uc->q_tail == -1)
+			uc->q_head = i;
 		else
-			qt.slot[uc.q_tail].next = i;
-		uc.q_tail = i;
-		uc.n_queued++;
-		uc.dirty = 1;
+			qt.slot[uc->q_tail].next = i;
+		uc->q_tail = i;
+		uc->n_queued++;
+		uc->dirty = 1;
 	}
 }
 
@@ -272,7 +274,7 @@ pin_text(const uint8_t *sum, char *buf, size_t cap)
 static void
 conn_line(void)
 {
-	const struct cert_ctx *cx = tls_cert(&uc.tls);
+	const struct cert_ctx *cx = tls_cert(&uc->tls);
 	const char *verdict = cert_verdict(cx);
 	char cn[CONF_NAME_CAP], pin[Q_PIN_CAP];
 	uint8_t sum[32];
@@ -284,7 +286,7 @@ conn_line(void)
 	else
 		memcpy(pin, "(unknown)", sizeof("(unknown)"));
 	printf(";; TLS1.2, %s, %s, certificate CN=%s, pin %s, ",
-	    tls_suite(&uc.tls), tls_resumed(&uc.tls) ? "resumed" :
+	    tls_suite(&uc->tls), tls_resumed(&uc->tls) ? "resumed" :
 	    "full handshake", cn, pin);
 	if (!insecure)
 		printf("authenticated as %s%s\n", auth,
@@ -366,7 +368,7 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 static void
 on_fail(struct uc *u, enum uc_fail kind, const char *why)
 {
-	const struct cert_ctx *cx = tls_cert(&uc.tls);
+	const struct cert_ctx *cx = tls_cert(&uc->tls);
 	char cn[CONF_NAME_CAP], pin[Q_PIN_CAP];
 	uint8_t sum[32];
 	size_t k;
@@ -400,8 +402,8 @@ q_next(void *arg)
 	int i;
 
 	(void)arg;
-	if (uc.state == UC_CONNECTING || uc.state == UC_HANDSHAKE)
-		next = uc.open_deadline_ms;
+	if (uc->state == UC_CONNECTING || uc->state == UC_HANDSHAKE)
+		next = uc->open_deadline_ms;
 	if ((i = qt_oldest(&qt)) != -1)
 		next = MIN(next, qt.slot[i].deadline_ms);
 	return next;
@@ -415,13 +417,13 @@ q_tick(void *arg, uint64_t now)
 	int i;
 
 	(void)arg;
-	if ((uc.state == UC_CONNECTING || uc.state == UC_HANDSHAKE) &&
-	    now >= uc.open_deadline_ms) {
+	if ((uc->state == UC_CONNECTING || uc->state == UC_HANDSHAKE) &&
+	    now >= uc->open_deadline_ms) {
 		failed = 1;
 		snprintf(err, sizeof(err), "%s within %d s",
-		    uc.state == UC_CONNECTING ? "no connection" :
+		    uc->state == UC_CONNECTING ? "no connection" :
 		    "no TLS handshake", Q_TIMEOUT_MS / 1000);
-		uc_shut(&uc, 0);
+		uc_shut(uc, 0);
 		loop_stop();
 		return;
 	}
@@ -438,13 +440,13 @@ q_tick(void *arg, uint64_t now)
 		    qname(s, name, sizeof(name)),
 		    dp_type_name(s->m.qtype, tb, sizeof(tb)),
 		    Q_TIMEOUT_MS / 1000);
-		uc.n_sent--;
+		uc->n_sent--;
 		n_done++;
 		qt_release(&qt, i);
 	}
 	fill();
-	if (uc.state == UC_READY)
-		uc_pump(&uc);
+	if (uc->state == UC_READY)
+		uc_pump(uc);
 	if (n_done == n_items)
 		loop_stop();
 }
@@ -537,6 +539,8 @@ query_main(int argc, char **argv, const char *conf_path)
 	}
 	log_init(0, LOG_L_ERROR);
 	signal(SIGPIPE, SIG_IGN);
+	conf = mem_alloc(sizeof(*conf));
+	uc = mem_alloc(sizeof(*uc));
 
 	/* which server: -s, else the configuration's first upstream */
 	if (srv != NULL) {
@@ -553,14 +557,14 @@ query_main(int argc, char **argv, const char *conf_path)
 			return EX_USAGE_;
 		}
 	} else {
-		if (conf_load(&conf, conf_path, stderr) != 0) {
+		if (conf_load(conf, conf_path, stderr) != 0) {
 			fprintf(stderr, "dotfwd query: %s is not valid; give "
 			    "-s ADDR[:PORT] -n AUTH_NAME\n", conf_path);
 			return EX_CONFIG_;
 		}
-		for (i = 0; i < conf.n_up && up == NULL; i++)
-			if (conf.up[i].enabled)
-				up = &conf.up[i];
+		for (i = 0; i < conf->n_up && up == NULL; i++)
+			if (conf->up[i].enabled)
+				up = &conf->up[i];
 		BUG_ON(up == NULL);	/* conf_load requires one */
 		sa = up->addr[0];
 		if (auth[0] == '\0')
@@ -569,8 +573,8 @@ query_main(int argc, char **argv, const char *conf_path)
 			memcpy(pins, up->pin, sizeof(pins));
 			n_pin = up->n_pin;
 		}
-		if (cafile == NULL && conf.ca_file[0] != '\0')
-			cafile = conf.ca_file;
+		if (cafile == NULL && conf->ca_file[0] != '\0')
+			cafile = conf->ca_file;
 	}
 	addr_str(&sa, as, sizeof(as));
 	snprintf(server, sizeof(server), "%s%s%s%s", as, auth[0] != '\0' ?
@@ -595,20 +599,20 @@ query_main(int argc, char **argv, const char *conf_path)
 
 	loop_init(2);
 	qt_init(&qt, (int)MIN(n_items, Q_WINDOW));
-	uc_init(&uc, &ops, &qt, 0, server, (const uint8_t (*)[32])pins, n_pin);
+	uc_init(uc, &ops, &qt, 0, server, (const uint8_t (*)[32])pins, n_pin);
 	if (insecure)
-		tls_set_insecure(&uc.tls);
+		tls_set_insecure(&uc->tls);
 	loop_timer(q_next, q_tick, NULL);
 	fill();
-	r = uc_open(&uc, &sa, auth, Q_TIMEOUT_MS);
+	r = uc_open(uc, &sa, auth, Q_TIMEOUT_MS);
 	if (r != 0) {
 		fprintf(stderr, "dotfwd query: %s: %s\n", server,
 		    r == UC_ESLOT ? "no loop slot" : log_errstr(errno));
 		return EX_UNAVAILABLE_;
 	}
 	loop_run();
-	if (uc.state != UC_CLOSED)
-		uc_shut(&uc, 1);
+	if (uc->state != UC_CLOSED)
+		uc_shut(uc, 1);
 	fflush(stdout);
 	if (batch && n_answered > 0)
 		finish();
