@@ -125,6 +125,44 @@ static const char ca_crt[] =
 	"IbWBOn8hpOoHxirZLK7JSaq+u4Qwfh/s4UaOI+w/w82W1nDPdJ68VpOfbpEUJA==\n"
 	"-----END CERTIFICATE-----\n";
 
+/* dot.test by the intermediate, 2095..2099 */
+static const char pem_leaf_int[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBtzCCAVygAwIBAgICEAkwCgYIKoZIzj0EAwIwIzEhMB8GA1UEAwwYZG90Zndk\n"
+	"IHRlc3QgaW50ZXJtZWRpYXRlMCIYDzIwOTUwMTAxMDAwMDAwWhgPMjA5OTAxMDEw\n"
+	"MDAwMDBaMBMxETAPBgNVBAMMCGRvdC50ZXN0MFkwEwYHKoZIzj0CAQYIKoZIzj0D\n"
+	"AQcDQgAE8wE5RoEpciDBsMnCFcMTRa+Oi9PA6H0sHyTch1ORYG0iz6/VUqJeHP0m\n"
+	"U+CUVublxXweHRDSn7WfnUGp2tnCLqOBizCBiDAMBgNVHRMBAf8EAjAAMA4GA1Ud\n"
+	"DwEB/wQEAwIFoDATBgNVHSUEDDAKBggrBgEFBQcDATATBgNVHREEDDAKgghkb3Qu\n"
+	"dGVzdDAdBgNVHQ4EFgQUmehypMZDwjTIUPRr6yhWGSPyDHkwHwYDVR0jBBgwFoAU\n"
+	"O00SDe4U0U+SstqwaGwhhXWAmOEwCgYIKoZIzj0EAwIDSQAwRgIhAPBT3mzT8ysX\n"
+	"qBMqqX52oe+NreNefCalezN8eLD27xetAiEAqKztsiNhFujY9TxFhmQRyuu12H2c\n"
+	"3hIEzTVnNt9oeWs=\n"
+	"-----END CERTIFICATE-----\n"
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAyX1/xh3XoyXw4II\n"
+	"RQgDarRMrN2QFD4my07LxXrKO3+hRANCAATzATlGgSlyIMGwycIVwxNFr46L08Do\n"
+	"fSwfJNyHU5FgbSLPr9VSol4c/SZT4JRW5uXFfB4dENKftZ+dQana2cIu\n"
+	"-----END PRIVATE KEY-----\n";
+
+/* intermediate by CA RSA, 2096..2099 (sent as chain) */
+static const char pem_int_new[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIICWzCCAUOgAwIBAgICEAgwDQYJKoZIhvcNAQELBQAwHTEbMBkGA1UEAwwSZG90\n"
+	"ZndkIHRlc3QgQ0EgUlNBMCIYDzIwOTYwMTAxMDAwMDAwWhgPMjA5OTAxMDEwMDAw\n"
+	"MDBaMCMxITAfBgNVBAMMGGRvdGZ3ZCB0ZXN0IGludGVybWVkaWF0ZTBZMBMGByqG\n"
+	"SM49AgEGCCqGSM49AwEHA0IABEF18aBK7ysOzoly1edzG30pIjauWRU1eib/skko\n"
+	"g8PLWcjUQ/FXNt4+o0/YtQCs5Db8OCAVSv4CP0ty+YOVqVCjZjBkMBIGA1UdEwEB\n"
+	"/wQIMAYBAf8CAQAwDgYDVR0PAQH/BAQDAgEGMB0GA1UdDgQWBBQ7TRIN7hTRT5Ky\n"
+	"2rBobCGFdYCY4TAfBgNVHSMEGDAWgBSIpZafmuL+hZHVo7GSyINRWejbyDANBgkq\n"
+	"hkiG9w0BAQsFAAOCAQEAnfWP6g5ZdCPeRgwzwz1x8llT9SmN2EkLaqepf+PDOFlQ\n"
+	"6//mZPsg3Ym2012KRm/SNSsze3XKg5eq0CaGWOxDO+B0KvCjXr+DLiAWBSFtg5AM\n"
+	"G3+S5FgV7RZ/LFHlrkrTAHpZHoOyvT8qiOTSWmOXmiA4mkeB1Y9iy3cI5WmHCtAv\n"
+	"9OwtTvVr+UeXlpkveCaeXtMwzVxi2DKQlwX4vz5QYvHWvw8CXIgbu7eDauY1lgHi\n"
+	"ThKNl5oKkMx3q0Rho/cylxQlMTohEqyEybcXiApCBC+en6+K3bNYD72Tlczt2h30\n"
+	"M/nmdQPXkKwmD8ek8JJyqZUSQZ/dVCJzfKwgI51zmg==\n"
+	"-----END CERTIFICATE-----\n";
+
 /* SHA-256 of the EC leaf's SPKI (see t_cert.c). */
 static const char pin_leaf_ec[] =
     "d6b768e941ff5cc54fee726860e318aeb504af322dd04b6ca3d2beb1379b9545";
@@ -375,12 +413,43 @@ t_fraglen(void)
 	return 0;
 }
 
+/*
+ * The whole chain is sent: a leaf signed by an intermediate that only
+ * the server has (our anchors are the CAs).  Its dates are 2095..2099:
+ * the boot clock rule lets "not yet valid" pass.
+ */
+static int
+t_chain(void)
+{
+	char both[4096];
+	int r;
+
+	setup();
+	snprintf(both, sizeof(both), "%s%s", pem_leaf_int, pem_int_new);
+	T_EQ_INT(use_pair(both, pem_leaf_int), 0);
+	T_EQ_INT(pair.cred.n_chain, 2);
+	cert_set_clock_synced(0);
+	connect_pair(0);
+	r = handshake("dot.test");
+	if (r != 0)
+		printf("#   with the intermediate: %s\n", tls_errstr(&cli));
+	/* without it the client cannot build the chain */
+	T_EQ_INT(use_pair(pem_leaf_int, pem_leaf_int), 0);
+	connect_pair(0);
+	T_EQ_INT(handshake("dot.test"), -1);
+	T_EQ_STR(tls_errstr(&cli), "unknown CA");
+	cert_set_clock_synced(1);
+	T_EQ_INT(r, 0);
+	return 0;
+}
+
 static const struct t_case cases[] = {
 	{ "ecdsa",	t_ecdsa },
 	{ "rsa",	t_rsa },
 	{ "resume",	t_resume },
 	{ "insecure",	t_insecure },
 	{ "fraglen",	t_fraglen },
+	{ "chain",	t_chain },
 };
 
 T_MAIN("tlssrv", cases)
