@@ -182,6 +182,17 @@ fmt_ip6(const uint8_t *a, char *buf, size_t cap)
 
 /* see addr.h */
 const char *
+addr_ip_str(int family, const uint8_t *a, char *buf, size_t cap)
+{
+	if (family == AF_INET)
+		fmt_ip4(a, buf, cap);
+	else
+		fmt_ip6(a, buf, cap);
+	return buf;
+}
+
+/* see addr.h */
+const char *
 addr_net_str(const struct addr_net *n, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN + 1];

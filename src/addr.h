@@ -49,6 +49,8 @@ int	addr_net_parse(const char *s, struct addr_net *net, int *host_bits);
 
 /* "1.2.3.4:853" or "[::1]:853" ("?" for other families); returns buf. */
 const char *addr_str(const struct addr *, char *buf, size_t cap);
+/* 4 (AF_INET) or 16 (AF_INET6) bytes as text, no port; returns buf. */
+const char *addr_ip_str(int family, const uint8_t *a, char *buf, size_t cap);
 /* "10.0.0.0/8" or "fc00::/7"; returns buf. */
 const char *addr_net_str(const struct addr_net *, char *buf, size_t cap);
 

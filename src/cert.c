@@ -33,6 +33,8 @@ static void	cx_append(const br_x509_class **, const unsigned char *,
 		    size_t);
 static void	cx_end_cert(const br_x509_class **);
 static unsigned	cx_end_chain(const br_x509_class **);
+static unsigned	insecure_end(struct cert_ctx *);
+static const char *why_text(int);
 static const br_x509_pkey *cx_get_pkey(const br_x509_class *const *,
 		    unsigned *);
 static const uint8_t *cert_at(const struct cert_ctx *, int);
@@ -44,6 +46,7 @@ static int	der_get(struct der *, unsigned *, struct der *,
 static int	der_expect(struct der *, unsigned, struct der *);
 static int	tbs_skip_to_validity(const uint8_t *, size_t, struct der *);
 static int	der_time(unsigned, const struct der *, int64_t *);
+static int	dn_cn(struct der, char *, size_t);
 static int	dec2(const uint8_t *, int, int, int *);
 static int32_t	days_to_year(int32_t);
 static void	put_dec(char *, int, int);
@@ -123,12 +126,22 @@ const char *
 cert_errstr(const struct cert_ctx *cx)
 {
 	static char buf[64];
+	const char *s;
 
-	switch (cx->why) {
-	case CERT_OK:
-		if (cx->br_err == 0)
-			return "certificate ok";
-		break;
+	if (cx->why == CERT_OK && cx->br_err == 0)
+		return "certificate ok";
+	if ((s = why_text(cx->why)) != NULL)
+		return s;
+	snprintf(buf, sizeof(buf), "certificate invalid (BearSSL error %u)",
+	    cx->br_err);
+	return buf;
+}
+
+/* The words for a reason, or NULL for CERT_OK and CERT_BAD. */
+static const char *
+why_text(int why)
+{
+	switch (why) {
 	case CERT_UNKNOWN_CA:
 		return "unknown CA";
 	case CERT_NAME_MISMATCH:
@@ -144,11 +157,8 @@ cert_errstr(const struct cert_ctx *cx)
 	case CERT_NO_NAME:
 		return "no server name to check";
 	default:
-		break;
+		return NULL;
 	}
-	snprintf(buf, sizeof(buf), "certificate invalid (BearSSL error %u)",
-	    cx->br_err);
-	return buf;
 }
 
 static void
@@ -210,6 +220,8 @@ cx_end_chain(const br_x509_class **ctx)
 	unsigned err;
 	int i;
 
+	if (cx->insecure)
+		return insecure_end(cx);
 	/* Never validate without a name: BearSSL would skip the check. */
 	if (cx->server_name == NULL || cx->server_name[0] == '\0') {
 		cx->why = CERT_NO_NAME;
@@ -272,6 +284,46 @@ cx_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
 	if (cx->why != CERT_OK || cx->br_err != 0)
 		return NULL;
 	return cx->mini.vtable->get_pkey(&cx->mini.vtable, usages);
+}
+
+/*
+ * cert_set_insecure(): the full check runs for cert_verdict(), then the
+ * leaf alone is replayed with no name at a time inside its validity, so
+ * that BearSSL hands out its key (an untrusted leaf still gives it).
+ */
+static unsigned
+insecure_end(struct cert_ctx *cx)
+{
+	const char *name = cx->server_name;
+	int64_t nb, na, vt;
+	unsigned err;
+	int n;
+
+	cx->insecure = 0;
+	(void)cx_end_chain(&cx->vtable);
+	cx->insecure = 1;
+	cx->verdict = cx->why;
+	if (cx->verdict == CERT_OK && cx->br_err != 0)
+		cx->verdict = CERT_BAD;
+	if (cx->n_cert < 1 || cx->overflow)
+		return BR_ERR_X509_EMPTY_CHAIN;
+	vt = MAX((int64_t)time(NULL), time_floor);
+	if (cert_find_validity(cx->chain, cx->cert_len[0], &nb, &na) == 0)
+		vt = MAX(nb, 0);
+	n = cx->n_cert;
+	cx->n_cert = 1;
+	cx->server_name = NULL;
+	err = replay(cx, vt);
+	cx->n_cert = n;
+	cx->server_name = name;
+	cx->why = CERT_OK;
+	cx->br_err = 0;
+	if (err != 0 && err != BR_ERR_X509_NOT_TRUSTED) {
+		cx->br_err = err;
+		cx->why = CERT_BAD;
+		return err;
+	}
+	return 0;
 }
 
 /* Start of certificate i in the buffered chain. */
@@ -577,4 +629,98 @@ put_dec(char *p, int v, int n)
 		p[n] = (char)('0' + v % 10);
 		v /= 10;
 	}
+}
+
+/* see cert.h */
+void
+cert_set_insecure(struct cert_ctx *cx)
+{
+	cx->insecure = 1;
+}
+
+/* see cert.h */
+const char *
+cert_verdict(const struct cert_ctx *cx)
+{
+	int why = cx->insecure ? cx->verdict : cx->why;
+	const char *s;
+
+	if (why == CERT_OK)
+		return NULL;
+	return (s = why_text(why)) != NULL ? s : "certificate invalid";
+}
+
+/* see cert.h */
+int
+cert_leaf_pin(const struct cert_ctx *cx, uint8_t out[32])
+{
+	br_sha256_context h;
+	const uint8_t *spki;
+	size_t spki_len;
+
+	if (cx->n_cert < 1 ||
+	    cert_find_spki(cx->chain, cx->cert_len[0], &spki, &spki_len) != 0)
+		return -1;
+	br_sha256_init(&h);
+	br_sha256_update(&h, spki, spki_len);
+	br_sha256_out(&h, out);
+	return 0;
+}
+
+/* see cert.h */
+int
+cert_leaf_cn(const struct cert_ctx *cx, char *buf, size_t cap)
+{
+	if (cx->n_cert < 1)
+		return -1;
+	return cert_der_cn(cx->chain, cx->cert_len[0], buf, cap);
+}
+
+/* see cert.h */
+int
+cert_der_cn(const uint8_t *der, size_t len, char *buf, size_t cap)
+{
+	struct der tbs, skip, subject;
+
+	if (cap == 0)
+		return -1;
+	buf[0] = '\0';
+	if (tbs_skip_to_validity(der, len, &tbs) != 0 ||
+	    der_expect(&tbs, 0x30, &skip) != 0 ||	/* validity */
+	    der_expect(&tbs, 0x30, &subject) != 0)
+		return -1;
+	return dn_cn(subject, buf, cap);
+}
+
+/*
+ * The last commonName (OID 2.5.4.3) of a Name: a SEQUENCE of SETs of
+ * SEQUENCE { type, value }; the value is one of the string types.
+ */
+static int
+dn_cn(struct der dn, char *buf, size_t cap)
+{
+	static const uint8_t oid_cn[] = { 0x55, 0x04, 0x03 };
+	struct der rdn, atv, oid, val;
+	unsigned tag;
+	size_t i, n;
+
+	while (dn.len > 0) {
+		if (der_expect(&dn, 0x31, &rdn) != 0)
+			return -1;
+		while (rdn.len > 0) {
+			if (der_expect(&rdn, 0x30, &atv) != 0 ||
+			    der_expect(&atv, 0x06, &oid) != 0 ||
+			    der_get(&atv, &tag, &val, NULL, NULL) != 0)
+				return -1;
+			if (oid.len != sizeof(oid_cn) ||
+			    memcmp(oid.p, oid_cn, sizeof(oid_cn)) != 0)
+				continue;
+			n = MIN(val.len, cap - 1);
+			for (i = 0; i < n; i++)
+				buf[i] = val.p[i] >= 0x20 && val.p[i] < 0x7f ?
+				    (char)val.p[i] : '?';
+			buf[n] = '\0';
+		}
+	}
+	return 0;
 }

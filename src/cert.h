@@ -33,6 +33,8 @@ struct cert_ctx {
 	uint32_t		 cert_len[CERT_MAX_CERTS];
 	int			 n_cert;
 	int			 overflow;
+	int			 insecure;	/* cert_set_insecure() */
+	int			 verdict;	/* insecure: enum cert_why */
 };
 
 /*
@@ -47,6 +49,30 @@ void	cert_init(struct cert_ctx *, br_ssl_engine_context *eng,
 
 /* Human reason for cx->why / br_err: "unknown CA", "pin mismatch"... */
 const char *cert_errstr(const struct cert_ctx *);
+
+/*
+ * `dotfwd query -k`: accept whatever chain comes (its leaf's key is
+ * used as is); the full check still runs and cert_verdict() says what it
+ * found: NULL when it passed, else why not ("unknown CA"...).  For the
+ * query client only: the daemon never authenticates opportunistically.
+ */
+void	cert_set_insecure(struct cert_ctx *);
+const char *cert_verdict(const struct cert_ctx *);
+
+/*
+ * The last chain's leaf (valid after a handshake, until the next): the
+ * SHA-256 of its SubjectPublicKeyInfo (a pin), and its subject common
+ * name in buf[cap] (printable ASCII, else '?'; "" when it has none).
+ * Return 0, or -1 when there is no leaf or it cannot be read.
+ */
+int	cert_leaf_pin(const struct cert_ctx *, uint8_t out[32]);
+int	cert_leaf_cn(const struct cert_ctx *, char *buf, size_t cap);
+
+/*
+ * Subject common name of a DER certificate of exactly 'len' bytes into
+ * buf[cap], as cert_leaf_cn(); 0 or -1.  (The server logs its own.)
+ */
+int	cert_der_cn(const uint8_t *der, size_t len, char *buf, size_t cap);
 
 /*
  * Clock state (process-wide): 1 once the wall clock is known synced.

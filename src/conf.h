@@ -41,10 +41,13 @@ struct conf_server {
 	int		 line;
 	struct addr	 listen[CONF_MAX_LISTEN];
 	int		 n_listen;
-	char		 cert[CONF_PATH_CAP];
-	char		 key[CONF_PATH_CAP];
-	struct addr	 backend;
-	int		 has_backend;
+	char		 cert[CONF_PATH_CAP];	/* PEM chain, leaf first */
+	char		 key[CONF_PATH_CAP];	/* PEM EC or RSA key */
+	int		 cert_line, key_line;	/* where they were set */
+	struct addr	 backend;		/* default port 53 */
+	int		 has_backend;		/* 0: the upstreams answer */
+	uint32_t	 max_clients;		/* 16, 1..1024 */
+	uint32_t	 idle_timeout_ms;	/* 10000, 100..3600000 */
 };
 
 struct conf {

@@ -18,7 +18,8 @@
 #include "compat.h"
 
 #define INH_ENV		"DOTFWD_RELOAD"
-#define INH_MAX_FDS	64	/* 2 per listen address + the status socket */
+#define INH_MAX_FDS	64	/* 2 per listen address, 1 per server listen
+				 * address, the status socket */
 /* drainers whose counts are not in yet (reloads quicker than a drain);
  * an older one past this is dropped, its counts with it (logged) */
 #define INH_MAX_DRAINS	4

@@ -96,6 +96,9 @@ static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
 static int		 any_resume;
 static int		 draining;	/* a reload's forked copy */
+static void		(*foreign_answer)(int, uint8_t *, size_t,
+			    const struct dns_msg *);
+static void		(*foreign_fail)(int, int);
 static uint8_t		 rxbuf[LSN_RECV_CAP];
 
 /* see listen.h */
@@ -661,6 +664,15 @@ reply_error(struct qt_slot *q, struct lsn_client *cl, int rcode)
 
 /* see listen.h */
 void
+lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
+    const struct dns_msg *), void (*fail)(int, int))
+{
+	foreign_answer = answer;
+	foreign_fail = fail;
+}
+
+/* see listen.h */
+void
 lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 {
 	struct qt_slot *q = &qt->slot[slot];
@@ -668,6 +680,10 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 	struct dns_msg cm, m2;
 	size_t n;
 
+	if (q->origin == QT_SRV) {
+		foreign_answer(slot, msg, len, m);
+		return;
+	}
 	if (slot_client(q, &cl) == 0) {
 		/* q->q carries our OPT; the answer's OPT follows the client */
 		cm = q->m;
@@ -699,6 +715,10 @@ lsn_fail(int slot, int rcode)
 	struct qt_slot *q = &qt->slot[slot];
 	struct lsn_client *cl;
 
+	if (q->origin == QT_SRV) {
+		foreign_fail(slot, rcode);
+		return;
+	}
 	if (slot_client(q, &cl) == 0)
 		reply_error(q, cl, rcode);
 	qt_release(qt, slot);

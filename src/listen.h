@@ -29,6 +29,13 @@ void	lsn_drain(void);
 /* up_cbs: deliver an upstream answer / an error rcode; release the slot. */
 void	lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *);
 void	lsn_fail(int slot, int rcode);
+/*
+ * Slots of server mode (origin QT_SRV) come through the two above too
+ * (the upstream callbacks, and the deadline timer below, which serves
+ * the whole table): they are handed to these, set at start-up.
+ */
+void	lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
+	    const struct dns_msg *), void (*fail)(int, int));
 
 /* Answer SERVFAIL to every slot past its deadline (loop timer). */
 uint64_t lsn_next_deadline(void *);

@@ -25,9 +25,19 @@
  * bug.
  */
 enum qt_state { QT_FREE, QT_WAIT, QT_SENT, QT_RETRY };
-enum qt_origin { QT_UDP, QT_TCP };
+enum qt_origin { QT_UDP, QT_TCP, QT_SRV };	/* QT_SRV: server mode's */
 
-/* Each field is written by one module only, named after it. */
+/* qt_slot.srv bits (server mode's slots only). */
+#define QT_SRV_KEEPALIVE	0x01	/* the client sent edns-tcp-keepalive */
+#define QT_SRV_PADDED		0x02	/* the client padded its query */
+#define QT_SRV_BACKEND		0x04	/* sent to the plain DNS backend */
+#define QT_SRV_TCP		0x08	/* ... and again over TCP (TC) */
+
+/*
+ * Each field is written by one module only, named after it; "listen"
+ * fields are server.c's in its own slots (origin QT_SRV), and backend.c
+ * sets the QT_SRV_BACKEND/TCP bits of those it sends.
+ */
 struct qt_slot {
 	uint16_t	 gen;		/* qtab: bumped on release */
 	uint8_t		 state;		/* qtab: enum qt_state */
@@ -36,7 +46,9 @@ struct qt_slot {
 	uint8_t		 client_edns;	/* listen: the client sent OPT */
 	uint16_t	 client_id;	/* listen: restored before replying */
 	uint16_t	 udp_size;	/* listen: client's UDP limit */
-	int32_t		 lsn;		/* listen: UDP socket or TCP client */
+	uint8_t		 srv;		/* server/backend: QT_SRV_* bits */
+	int32_t		 lsn;		/* listen: UDP socket or TCP client;
+					 * server: its client */
 	uint32_t	 lsn_gen;	/* listen: TCP client generation */
 	union addr_sa	 peer;		/* listen: UDP source */
 	socklen_t	 peer_len;	/* listen */

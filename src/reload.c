@@ -24,6 +24,7 @@
 #include "priv.h"
 #include "reload.h"
 #include "ring.h"
+#include "server.h"
 #include "stats.h"
 #include "upstream.h"
 
@@ -229,6 +230,8 @@ reload_hup(void)
 		log_info("SIGHUP: %s unchanged: re-checking upstreams",
 		    path);
 		up_recheck();
+		/* renewed server certificate files, if any */
+		srv_recheck();
 		return;
 	}
 	if ((r = check_config()) != 0) {
@@ -364,10 +367,12 @@ handover(void)
 	pid_t pid;
 
 	n = lsn_fds(fds, INH_MAX_FDS - 1);
+	n += srv_fds(fds + n, INH_MAX_FDS - 1 - n);
 	if ((i = st_status_fd()) != -1)
 		fds[n++] = i;
 	sfd = write_state();
-	if (lsn_busy()) {
+	/* established DoT clients stay with the copy until they are quiet */
+	if (lsn_busy() || srv_busy()) {
 		if ((rfd = inh_memfd()) != -1 && n_pend == INH_MAX_DRAINS) {
 			/* reloads quicker than drains: the oldest is
 			 * forgotten (reaped all the same) */
@@ -443,6 +448,7 @@ drain_start(int fd)
 	up_reset_counts();
 	st_status_close();
 	lsn_drain();
+	srv_drain();
 	drain_deadline_ms = loop_now() + cf->timeout_ms + DRAIN_EXTRA_MS;
 	loop_timer(drain_next, drain_tick, NULL);
 }
@@ -451,7 +457,7 @@ static uint64_t
 drain_next(void *arg)
 {
 	(void)arg;
-	return lsn_busy() ? drain_deadline_ms : 0;
+	return lsn_busy() || srv_busy() ? drain_deadline_ms : 0;
 }
 
 static void
@@ -461,7 +467,7 @@ drain_tick(void *arg, uint64_t now)
 
 	(void)arg;
 	(void)now;
-	if (lsn_busy())
+	if (lsn_busy() || srv_busy())
 		log_warnx("SIGHUP: pid %d: queries still open at the drain "
 		    "deadline, exiting", (int)getpid());
 	else

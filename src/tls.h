@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tls.h: one BearSSL client engine per upstream connection: context
- * set-up (TLS 1.2, ECDHE + AEAD, ChaCha20 first), entropy, the socket
- * pump, plaintext windows and error names.  Knows nothing of DNS.
+ * tls.h: BearSSL engines: one client engine per upstream connection and
+ * one server engine per DoT client of server mode, set up alike (TLS
+ * 1.2, ECDHE + AEAD, ChaCha20 first); entropy, the socket pump,
+ * plaintext windows and error names, shared by both sides through
+ * struct tls_link.  Knows nothing of DNS.
  */
 #ifndef TLS_H
 #define TLS_H
@@ -17,19 +19,30 @@
 #define TLS_OUT_CAP	(512 + 85)	/* asks for max_fragment_length 512 */
 #define TLS_NAME_CAP	256	/* BearSSL's server_name buffer, NUL included */
 
+/*
+ * An engine and what became of its socket: the part the pump, the
+ * plaintext windows and the error names need, client or server.  Only
+ * tls.c writes it.
+ */
+struct tls_link {
+	br_ssl_engine_context	*eng;
+	const struct cert_ctx	*cert;		/* client: X.509 verdict */
+	int			 sock_err;	/* errno of failed send/recv */
+	int			 eof;		/* peer closed the TCP stream */
+	int			 start_err;	/* start: errno, or -1 */
+	int			 is_ready;	/* handshake done */
+	int			 closing;	/* tls_close() was called */
+};
+
 struct tls_conn {
 	br_ssl_client_context	 cc;
+	struct tls_link		 l;
 	struct cert_ctx		 cert;
 	br_ssl_session_parameters session;	/* last good session */
 	int			 has_session;
 	char			 name[TLS_NAME_CAP];	/* session's server */
 	uint8_t			*iobuf;		/* TLS_IN_CAP + TLS_OUT_CAP */
-	int			 sock_err;	/* errno of failed send/recv */
-	int			 eof;		/* peer closed the TCP stream */
-	int			 start_err;	/* tls_start: errno, or -1 */
-	int			 is_ready;	/* handshake done */
 	int			 resumed;	/* ... by session resumption */
-	int			 closing;	/* tls_close() was called */
 };
 
 /*
@@ -114,5 +127,68 @@ const char *tls_errstr(const struct tls_conn *);
 
 /* Negotiated suite name, e.g. "ECDHE-ECDSA-CHACHA20-POLY1305". */
 const char *tls_suite(const struct tls_conn *);
+
+/*
+ * `dotfwd query -k`: accept any certificate (chain, name, dates and
+ * pins unchecked); cert_verdict() still says what the full check found.
+ * The server's certificate: (valid after the handshake, until the next).
+ */
+void	tls_set_insecure(struct tls_conn *);
+const struct cert_ctx *tls_cert(const struct tls_conn *);
+
+/*
+ * The same operations on either side's engine (see the tls_conn ones
+ * above for each contract): the server side uses these directly.
+ */
+int	 tls_link_io(struct tls_link *, int fd);
+short	 tls_link_events(const struct tls_link *);
+uint8_t	*tls_link_out(struct tls_link *, size_t *cap);
+void	 tls_link_out_ack(struct tls_link *, size_t n);
+void	 tls_link_flush(struct tls_link *);
+uint8_t	*tls_link_in(struct tls_link *, size_t *len);
+void	 tls_link_in_ack(struct tls_link *, size_t n);
+void	 tls_link_close(struct tls_link *);
+enum tls_fail tls_link_fail_kind(const struct tls_link *);
+const char *tls_link_errstr(const struct tls_link *);
+const char *tls_link_suite(const struct tls_link *);
+
+/*
+ * Server side (server mode).  A certificate chain (leaf first) and its
+ * private key, decoded by certkey.c into caller-owned memory; engines
+ * borrow it from tls_srv_start() until their handshake is done.
+ */
+#define TLS_CHAIN_MAX	8	/* certificates in the chain we send */
+struct tls_cred {
+	br_x509_certificate	 chain[TLS_CHAIN_MAX];
+	size_t			 n_chain;
+	int			 key_type;	/* BR_KEYTYPE_EC or _RSA */
+	br_skey_decoder_context	 skey;		/* holds the decoded key */
+};
+
+/* Server engines send records of at most 4 KB (input stays full size:
+ * a client's records may be 16 KB). */
+#define TLS_SRV_OUT_CAP	(4096 + 85)
+/* BearSSL's LRU cache takes exactly 100 bytes per session. */
+#define TLS_CACHE_ENTRY	100
+
+struct tls_srv {
+	br_ssl_server_context	 sc;
+	struct tls_link		 l;
+	uint8_t			*iobuf;		/* TLS_IN_CAP + TLS_SRV_OUT_CAP */
+};
+
+/*
+ * Start-up, once: the session cache every server engine shares (store
+ * of 'len' bytes, borrowed; len 0: no resumption).
+ */
+void	tls_srv_cache(uint8_t *store, size_t len);
+/* Start-up: a server engine on iobuf (TLS_IN_CAP + TLS_SRV_OUT_CAP
+ * bytes, borrowed). */
+void	tls_srv_init(struct tls_srv *, uint8_t *iobuf);
+/*
+ * A handshake on a fresh socket, presenting cred.  Returns 0, or -1
+ * (no entropy yet): tls_link_errstr() says why.
+ */
+int	tls_srv_start(struct tls_srv *, const struct tls_cred *cred);
 
 #endif

@@ -780,8 +780,12 @@ function configWith(entry, value, present) {
 
 	if (value != null && /[\n\r\0]/.test(value))
 		return null;
-	if (entry.section == 'server')
+	if (entry.section == 'server') {
 		secs.server = "config server 's'";
+		/* the daemon refuses a server address main listens on too: a
+		 * rule across sections, out of the way of the samples */
+		base.dotfwd = { listen: '127.0.0.2:53' };
+	}
 	for (const type of Object.keys(secs)) {
 		const opts = Object.assign({}, base[type]);
 		const isList = (name) => (type == entry.section && name == entry.name) ?
@@ -905,6 +909,9 @@ const PORTLESS = [ '1.1.1.1', '[2606:4700:4700::1111]', '2606:4700:4700::1111',
 function samplesFor(e) {
 	if (e.kind == 'uint')
 		return uintSamples(e);
+	/* one address (server backend): the list's samples, one at a time */
+	if (e.kind == 'address')
+		return Object.assign({}, SAMPLES.address_list);
 	const smp = Object.assign({ accept: [], reject: [] }, SAMPLES[e.kind]);
 	if (e.kind == 'address_list' && e.name == 'listen')
 		return {
@@ -1719,6 +1726,13 @@ async function main() {
 				p.push('section type "' + s.sectiontype + '" is not in the schema');
 			if (s.sectiontype == 'dotfwd' && (s.__kind != 'NamedSection' || s.name != 'main'))
 				p.push('the dotfwd section must be NamedSection "main"');
+			/* any one server section, whatever its name; no second */
+			if (s.sectiontype == 'server' && (s.__kind != 'TypedSection' ||
+			    !s.anonymous || !s.addremove ||
+			    typeof(s.renderSectionAdd) != 'function'))
+				p.push('the server section must be an anonymous TypedSection ' +
+				    'that can be added and removed, its add button hidden once ' +
+				    'there is one');
 		}
 	});
 
@@ -1821,17 +1835,17 @@ async function main() {
 		});
 	}
 
-	/* the options the daemon refuses to do without */
+	/* the options the daemon refuses to do without (in a server
+	 * section, once there is one) */
 	const required = new Set([ 'dotfwd.listen' ]);	/* the page's own rule */
 	await check('required/daemon', (p) => {
 		for (const e of Object.values(schema)) {
-			if (e.section == 'server')
-				continue;	/* optional section, not on this page */
 			const text = configWith(e, null, false);
 			if (!daemon.accepts(text))
 				required.add(e.section + '.' + e.name);
 		}
-		for (const k of [ 'upstream.address', 'upstream.auth_name' ])
+		for (const k of [ 'upstream.address', 'upstream.auth_name',
+		    'server.listen', 'server.cert', 'server.key' ])
 			if (!required.has(k))
 				p.push(k + ' is no longer required by the daemon; update this test');
 	});

@@ -25,30 +25,6 @@
 
 static struct conf c;
 static char errbuf[16384];
-static int n_server_warnings;
-
-/*
- * Until server mode exists every 'config server' gets a warning saying
- * so (t_server checks it); the other cases look past it.
- */
-#define SERVER_WARNING	"DoT server mode is not supported yet"
-
-static void
-drop_server_warning(void)
-{
-	char *p, *nl;
-
-	n_server_warnings = 0;
-	while ((p = strstr(errbuf, SERVER_WARNING)) != NULL) {
-		while (p > errbuf && p[-1] != '\n')
-			p--;
-		nl = strchr(p, '\n');
-		nl = nl != NULL ? nl + 1 : p + strlen(p);
-		memmove(p, nl, strlen(nl) + 1);
-		n_server_warnings++;
-	}
-}
-
 static int
 parse_len(const char *s, size_t len)
 {
@@ -60,7 +36,6 @@ parse_len(const char *s, size_t len)
 		abort();
 	n = conf_parse(&c, "t.conf", s, len, f);
 	fclose(f);
-	drop_server_warning();
 	return n;
 }
 
@@ -900,13 +875,39 @@ t_server(void)
 	T_EQ_INT(c.srv.present, 1);
 	T_EQ_INT(c.srv.line, 4);
 	T_EQ_INT(c.srv.n_listen, 2);
-	/* -t says the section does nothing yet, as a warning */
-	T_EQ_INT(n_server_warnings, 1);
+	T_NOMSG();
 	T_EQ_STR(addr(&c.srv.listen[1]), "[::]:853");
 	T_EQ_STR(c.srv.cert, "/etc/dotfwd/server.crt");
 	T_EQ_STR(c.srv.key, "/etc/dotfwd/server.key");
 	T_EQ_INT(c.srv.has_backend, 1);
 	T_EQ_STR(addr(&c.srv.backend), "127.0.0.1:53");
+	/* the lines -t and start-up name when the files are bad */
+	T_EQ_INT(c.srv.cert_line, 7);
+	T_EQ_INT(c.srv.key_line, 8);
+	T_EQ_INT(c.srv.max_clients, 16);
+	T_EQ_INT(c.srv.idle_timeout_ms, 10000);
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:853\n"
+	    "option cert /c\noption key /k\noption max_clients 1024\n"
+	    "option idle_timeout_ms 3600000\n"), 0);
+	T_EQ_INT(c.srv.max_clients, 1024);
+	T_EQ_INT(c.srv.idle_timeout_ms, 3600000);
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:853\n"
+	    "option cert /c\noption key /k\noption max_clients 1025\n"
+	    "option idle_timeout_ms 99\n"), 2);
+	T_MSG("t.conf:8: invalid max_clients '1025': expected an integer "
+	    "1..1024\n");
+	T_MSG("t.conf:9: invalid idle_timeout_ms '99': expected an integer "
+	    "100..3600000\n");
+	/* main's listener owns the TCP socket of its address */
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:5453\n"
+	    "option cert /c\noption key /k\n"), 1);
+	T_MSG("t.conf:4: server listen 127.0.0.1:5453 is also a listen "
+	    "address of 'config dotfwd'\n");
+	/* ... whichever comes first in the file */
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:53\n"
+	    "option cert /c\noption key /k\nconfig dotfwd main\n"
+	    "list listen 127.0.0.1:53\n"), 1);
+	T_MSG("is also a listen address of 'config dotfwd'");
 	T_EQ_INT(parse(UP "config server 'dot'\noption backend ''\n"), 3);
 	T_MSG("t.conf:4: server 'dot' needs listen, e.g. list listen "
 	    "'0.0.0.0:853'\n");
@@ -1051,7 +1052,9 @@ t_dump(void)
 	    "\tlist listen '0.0.0.0:853'\n"
 	    "\toption cert '/c'\n"
 	    "\toption key '/k'\n"
-	    "\toption backend '[::1]:53'\n");
+	    "\toption backend '[::1]:53'\n"
+	    "\toption max_clients '16'\n"
+	    "\toption idle_timeout_ms '10000'\n");
 	/* the dump reads back to the same configuration */
 	T_EQ_INT(parse(out1), 0);
 	T_NOMSG();

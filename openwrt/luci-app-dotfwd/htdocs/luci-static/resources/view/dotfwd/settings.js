@@ -211,7 +211,8 @@ function validator(check, message) {
 }
 
 function uintOption(s, tab, name, title, description, lo, hi, dflt) {
-	var o = s.taboption(tab, form.Value, name, title, description);
+	var o = (tab != null) ? s.taboption(tab, form.Value, name, title, description) :
+	    s.option(form.Value, name, title, description);
 
 	o.datatype = 'and(uinteger,range(' + lo + ',' + hi + '))';
 	o.validate = validator(checkDigits,
@@ -789,6 +790,60 @@ function upstreamSection(m) {
 	return s;
 }
 
+/*
+ * DoT server mode: LAN devices (Android "Private DNS", iOS
+ * profiles, systemd-resolved) ask the router over TLS.  One
+ * section at most: the daemon refuses a second.
+ */
+function serverSection(m) {
+	var s, o;
+
+	s = m.section(form.TypedSection, 'server', _('DNS over TLS server'),
+	    _('Answer DNS over TLS (port 853) for LAN devices. The firewall opens the listen ports from the LAN zone only, never from the WAN.'));
+	s.anonymous = true;
+	s.addremove = true;
+	s.renderSectionAdd = function() {
+		if (this.cfgsections().length > 0)
+			return E([]);
+		return form.TypedSection.prototype.renderSectionAdd.apply(this, arguments);
+	};
+
+	o = s.option(form.DynamicList, 'listen', _('Listen addresses'),
+	    _('ADDRESS:PORT, IPv6 as [ADDRESS]:PORT, e.g. 0.0.0.0:853 or [::]:853.'));
+	o.placeholder = '0.0.0.0:853';
+	o.rmempty = false;
+	o.validate = validator(function(v) { return checkAddress(v, true); },
+	    _('Expecting ADDRESS:PORT or [IPv6]:PORT'));
+
+	o = s.option(form.Value, 'cert', _('Certificate'),
+	    _('PEM file: the certificate chain, the server\'s own certificate first. Renewed files are picked up on reload without dropping connections.'));
+	o.datatype = 'file';
+	o.placeholder = '/etc/dotfwd/server.crt';
+	o.rmempty = false;
+	o.validate = validator(checkPath, _('Expecting an absolute path'));
+
+	o = s.option(form.Value, 'key', _('Private key'),
+	    _('PEM file: its EC (P-256, P-384) or RSA key, without a passphrase.'));
+	o.datatype = 'file';
+	o.placeholder = '/etc/dotfwd/server.key';
+	o.rmempty = false;
+	o.validate = validator(checkPath, _('Expecting an absolute path'));
+
+	o = s.option(form.Value, 'backend', _('Backend DNS server'),
+	    _('A plain DNS server that answers, e.g. 127.0.0.1:8853 (port 53 when none is given). Empty: the upstream resolvers above answer.'));
+	o.validate = validator(function(v) { return checkAddress(v, false); },
+	    _('Expecting an IP address, optionally with :PORT'));
+
+	o = uintOption(s, null, 'max_clients', _('Clients at once'),
+	    _('Each takes about 41 KB of memory, reserved at start.'),
+	    1, 1024, '16');
+
+	o = uintOption(s, null, 'idle_timeout_ms', _('Idle timeout (ms)'),
+	    _('Close client connections idle this long; clients that ask are told (RFC 7828).'),
+	    100, 3600000, '10000');
+	return s;
+}
+
 /* load() and every poll: [ status, hand-over record ] */
 function fetchAll() {
 	return Promise.all([ fetchStatus(), fetchHandover() ]);
@@ -825,6 +880,7 @@ return view.extend({
 		m = new form.Map('dotfwd', null, null);
 		settingsSection(m);
 		upstreamSection(m);
+		serverSection(m);
 		this.map = m;
 
 		return m.render().then(function(mapNode) {
