@@ -238,10 +238,11 @@ addr_match(const struct addr_net *nets, int n, const struct sockaddr *sa)
 		memcpy(&sin, sa, sizeof(sin));
 		a4 = (const uint8_t *)&sin.sin_addr;
 	} else if (sa->sa_family == AF_INET6) {
+		/* an IPv4-mapped source is IPv6 here: our IPv6 sockets are
+		 * IPV6_V6ONLY, so no IPv4 client ever looks like one; such
+		 * a packet is forged, and must not pass as 127.0.0.1 */
 		memcpy(&sin6, sa, sizeof(sin6));
 		a6 = sin6.sin6_addr.s6_addr;
-		if (addr_is_v4mapped(a6))
-			a4 = a6 + 12;
 	} else
 		return 0;
 	for (i = 0; i < n; i++) {

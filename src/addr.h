@@ -57,8 +57,10 @@ int	addr_eq(const struct addr *, const struct addr *);
 
 /*
  * 1 when the source address sa is inside one of the n prefixes.  An
- * IPv4-mapped IPv6 source (::ffff:a.b.c.d) is matched as IPv4: a v4
- * client of a dual-stack socket (see addr_is_v4mapped).
+ * IPv4-mapped IPv6 source (::ffff:a.b.c.d) is what it is, an IPv6
+ * address: IPv4 prefixes never match it (the listening sockets are
+ * IPv6-only, so such a source is forged), IPv6 ones such as
+ * ::ffff:0:0/96 do.
  */
 int	addr_match(const struct addr_net *nets, int n,
 	    const struct sockaddr *sa);

@@ -1133,7 +1133,8 @@ t_allowed(void)
 		{ "febf::1", 1 },
 		{ "fec0::1", 0 },
 		{ "2001:db8::1", 0 },
-		{ "::ffff:192.168.1.1", 1 },
+		{ "::ffff:192.168.1.1", 0 },	/* forged: not IPv4 */
+		{ "::ffff:127.0.0.1", 0 },
 		{ "::ffff:8.8.8.8", 0 },
 		{ "::192.168.1.1", 0 },
 	};
@@ -1174,9 +1175,9 @@ t_allowed(void)
 	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
 	inet_pton(AF_INET6, "2001:db8:7fff::1", &sin6.sin6_addr);
 	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
-	/* a v4 prefix matches a mapped client, not the other way round */
+	/* a v4 prefix (even 0.0.0.0/0) never matches a mapped source */
 	inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6.sin6_addr);
-	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
 	T_EQ_INT(parse("config dotfwd main\nlist allow ::ffff:0:0/96\n" UP),
 	    0);
 	sin.sin_addr.s_addr = htonl(0x01020304);
