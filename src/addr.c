@@ -196,6 +196,24 @@ addr_net_str(const struct addr_net *n, char *buf, size_t cap)
 
 /* see addr.h */
 const char *
+addr_host_str(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (sa->sa_family == AF_INET) {
+		memcpy(&sin, sa, sizeof(sin));
+		fmt_ip4((const uint8_t *)&sin.sin_addr, buf, cap);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(&sin6, sa, sizeof(sin6));
+		fmt_ip6(sin6.sin6_addr.s6_addr, buf, cap);
+	} else
+		snprintf(buf, cap, "?");
+	return buf;
+}
+
+/* see addr.h */
+const char *
 addr_str(const struct addr *a, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN + 1];

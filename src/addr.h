@@ -49,6 +49,9 @@ int	addr_net_parse(const char *s, struct addr_net *net, int *host_bits);
 
 /* "1.2.3.4:853" or "[::1]:853" ("?" for other families); returns buf. */
 const char *addr_str(const struct addr *, char *buf, size_t cap);
+/* The address alone, "1.2.3.4" or "::1" ("?" for other families): a
+ * client in the log; returns buf. */
+const char *addr_host_str(const struct sockaddr *, char *buf, size_t cap);
 /* "10.0.0.0/8" or "fc00::/7"; returns buf. */
 const char *addr_net_str(const struct addr_net *, char *buf, size_t cap);
 

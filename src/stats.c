@@ -211,11 +211,17 @@ status_json(char *buf, size_t cap)
 	    PRIu64 ", \"answered\": %" PRIu64 ", \"servfail\": %" PRIu64
 	    ", \"timeouts\": %" PRIu64 ", \"refused\": %" PRIu64
 	    ", \"formerr\": %" PRIu64 ", \"truncated\": %" PRIu64
-	    ", \"table_full\": %" PRIu64 "}, \"upstreams\": ",
+	    ", \"table_full\": %" PRIu64 ", \"source_full\": %" PRIu64
+	    ", \"notimp\": %" PRIu64 ", \"abandoned\": %" PRIu64
+	    ", \"tcp_accepted\": %" PRIu64 ", \"tcp_refused\": %" PRIu64
+	    ", \"tcp_source_full\": %" PRIu64 ", \"tcp_evicted\": %" PRIu64
+	    ", \"tcp_paused\": %" PRIu64 "}, \"upstreams\": ",
 	    DOTFWD_VERSION, (loop_now() - st.start_ms) / 1000,
 	    is_synced() ? "true" : "false", st.q_udp + st.q_tcp, st.q_udp,
 	    st.q_tcp, st.answered, st.servfail, st.timeouts, st.refused,
-	    st.formerr, st.truncated, st.qtab_full);
+	    st.formerr, st.truncated, st.qtab_full, st.source_full, st.notimp,
+	    st.abandoned, st.tcp_accepted, st.tcp_refused, st.tcp_source_full,
+	    st.tcp_evicted, st.tcp_full);
 	len = up_json(buf, len, cap);
 	len = add(buf, len, cap, "}\n");
 	return len;
@@ -265,10 +271,13 @@ st_log(uint64_t now_ms)
 	    " tcp %" PRIu64 ", answered %" PRIu64 ", servfail %" PRIu64
 	    " (timeouts %" PRIu64 "), refused %" PRIu64 ", formerr %" PRIu64
 	    ", notimp %" PRIu64 ", dropped %" PRIu64 ", truncated %" PRIu64
-	    ", table full %" PRIu64 ", tcp accepted %" PRIu64 " paused %"
-	    PRIu64 " closed %" PRIu64 ", late answers %" PRIu64,
+	    ", table full %" PRIu64 ", source full %" PRIu64 ", tcp accepted %"
+	    PRIu64 " paused %" PRIu64 " closed %" PRIu64 " refused %" PRIu64
+	    " over_source %" PRIu64 " evicted %" PRIu64 ", abandoned %"
+	    PRIu64 ", late answers %" PRIu64,
 	    (now_ms - st.start_ms) / 1000, st.q_udp, st.q_tcp, st.answered,
 	    st.servfail, st.timeouts, st.refused, st.formerr, st.notimp,
-	    st.dropped, st.truncated, st.qtab_full, st.tcp_accepted,
-	    st.tcp_full, st.tcp_dropped, st.late);
+	    st.dropped, st.truncated, st.qtab_full, st.source_full,
+	    st.tcp_accepted, st.tcp_full, st.tcp_dropped, st.tcp_refused,
+	    st.tcp_source_full, st.tcp_evicted, st.abandoned, st.late);
 }

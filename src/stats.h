@@ -21,9 +21,14 @@ struct st {
 	uint64_t	 dropped;	/* unreadable header or QR=1 */
 	uint64_t	 truncated;	/* UDP answers sent with TC */
 	uint64_t	 qtab_full;
+	uint64_t	 source_full;	/* SERVFAIL: source_inflight reached */
 	uint64_t	 tcp_accepted;
-	uint64_t	 tcp_full;	/* accept paused: client pool full */
+	uint64_t	 tcp_full;	/* accept paused: every client busy */
+	uint64_t	 tcp_refused;	/* closed at accept: outside allow */
+	uint64_t	 tcp_source_full;	/* closed at accept: source_tcp */
+	uint64_t	 tcp_evicted;	/* idle client closed for a newcomer */
 	uint64_t	 tcp_dropped;	/* client closed by us (slow, bad) */
+	uint64_t	 abandoned;	/* TCP client gone before its answer */
 	uint64_t	 late;		/* answers for released slots */
 };
 

@@ -112,6 +112,9 @@ t_defaults(void)
 	T_EQ_STR(c.ca_file, "");
 	T_EQ_INT(c.max_inflight, 256);
 	T_EQ_INT(c.max_tcp_clients, 32);
+	T_EQ_INT(c.source_tcp, 8);
+	T_EQ_INT(c.source_inflight, 64);
+	T_EQ_INT(c.max_udp_size, 1232);
 	T_EQ_INT(c.log_level, 2);
 	T_EQ_INT(c.n_up, 0);
 	T_EQ_INT(c.srv.present, 0);
@@ -553,6 +556,13 @@ static const struct vcase vcases[] = {
 	{ "dotfwd", "option max_inflight 0", "integer 1..4096" },
 	{ "dotfwd", "option max_tcp_clients 1024", NULL },
 	{ "dotfwd", "option max_tcp_clients 1025", "integer 1..1024" },
+	{ "dotfwd", "option source_tcp 1", NULL },
+	{ "dotfwd", "option source_tcp 0", "integer 1..1024" },
+	{ "dotfwd", "option source_inflight 4096", NULL },
+	{ "dotfwd", "option source_inflight 4097", "integer 1..4096" },
+	{ "dotfwd", "option max_udp_size 512", NULL },
+	{ "dotfwd", "option max_udp_size 511", "integer 512..4096" },
+	{ "dotfwd", "option max_udp_size 65535", "integer 512..4096" },
 	{ "dotfwd", "option log_level error", NULL },
 	{ "dotfwd", "option log_level warning", "invalid log_level "
 	    "'warning': expected error, warn, info or debug" },
@@ -1039,6 +1049,9 @@ t_dump(void)
 	    "\toption ca_file '/it'\\''s'\n"
 	    "\toption max_inflight '256'\n"
 	    "\toption max_tcp_clients '32'\n"
+	    "\toption source_tcp '8'\n"
+	    "\toption source_inflight '64'\n"
+	    "\toption max_udp_size '1232'\n"
 	    "\toption log_level 'info'\n"
 	    "\n"
 	    "config upstream\n"
