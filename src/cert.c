@@ -156,6 +156,7 @@ cx_start_chain(const br_x509_class **ctx, const char *server_name)
 	cx->overflow = 0;
 	cx->why = CERT_OK;
 	cx->br_err = 0;
+	cx->relaxed = 0;
 }
 
 static void
@@ -202,7 +203,7 @@ cx_end_chain(const br_x509_class **ctx)
 	struct cert_ctx *cx = (struct cert_ctx *)(void *)ctx;
 	int64_t vt, nb, na;
 	unsigned err;
-	int i;
+	int i, synced;
 
 	/* Never validate without a name: BearSSL would skip the check. */
 	if (cx->server_name == NULL || cx->server_name[0] == '\0') {
@@ -220,9 +221,11 @@ cx_end_chain(const br_x509_class **ctx)
 	 * Clock not synchronised: move the validation time forward to
 	 * the latest notBefore so "not yet valid" passes.  Never
 	 * backwards, so notAfter is still checked against at least now
-	 * and an expired certificate always fails.
+	 * and an expired certificate always fails.  The clock state is
+	 * read once: the verdict and the relaxed flag agree.
 	 */
-	if (!cert_clock_synced()) {
+	synced = cert_clock_synced();
+	if (!synced) {
 		for (i = 0; i < cx->n_cert; i++) {
 			if (cert_find_validity(cert_at(cx, i), cx->cert_len[i],
 			    &nb, &na) == 0 && nb > vt)
@@ -255,7 +258,15 @@ cx_end_chain(const br_x509_class **ctx)
 		return BR_ERR_X509_NOT_TRUSTED;
 	}
 	cx->why = CERT_OK;
+	cx->relaxed = !synced;
 	return 0;
+}
+
+/* see cert.h */
+int
+cert_was_relaxed(const struct cert_ctx *cx)
+{
+	return cx->relaxed;
 }
 
 static const br_x509_pkey *

@@ -421,7 +421,18 @@ conn_ready(struct uc *u)
 	(a->is_down ? log_debug : log_info)("upstream %s: handshake "
 	    "complete (%s%s)", a->name, tls_suite(&u->tls),
 	    tls_resumed(&u->tls) ? ", resumed" : "");
-	c->relaxed = !cert_clock_synced();
+	/* what counts is the clock when the certificate was checked (or,
+	 * resumed, when the session's was), not now */
+	c->relaxed = cert_was_relaxed(&u->tls.cert);
+	if (c->relaxed && cert_clock_synced()) {
+		/* synchronised during the handshake: check it again */
+		log_info("upstream %s: clock synchronised during the "
+		    "handshake, reconnecting to check the certificate in full",
+		    a->name);
+		tls_forget_session(&u->tls);
+		conn_fail(u, UC_F_LOST, "clock synchronised");
+		return;
+	}
 	any_relaxed |= c->relaxed;
 }
 
