@@ -193,44 +193,53 @@ static int
 take(struct uc *c)
 {
 	uint8_t *p;
-	size_t len, need, n, mlen;
+	size_t len;
 	int moved = 0;
 
-	while ((p = tls_in(&c->tls, &len)) != NULL && len > 0) {
+	while (c->state == UC_READY && (p = tls_in(&c->tls, &len)) != NULL &&
+	    len > 0) {
 		moved = 1;
-		if (c->msg_len == 0 && len >= 2) {
-			mlen = dns_get16(p);
-			if (mlen > 0 && len >= 2 + mlen) {
-				/* whole message in the record: no copy */
-				c->last_used_ms = loop_now();
-				c->ops->answer(c, p + 2, mlen);
-				tls_in_ack(&c->tls, 2 + mlen);
-				continue;
-			}
-		}
-		if (c->msg_len < 2)
-			need = 2 - c->msg_len;
-		else
-			need = 2 + (size_t)dns_get16(c->msg) - c->msg_len;
-		n = MIN(need, len);
-		memcpy(c->msg + c->msg_len, p, n);
-		c->msg_len += n;
-		tls_in_ack(&c->tls, n);
-		if (c->msg_len < 2)
-			continue;
-		mlen = dns_get16(c->msg);
-		if (mlen == 0) {
-			c->ops->fail(c, UC_F_LOST,
-			    "zero-length message from server");
-			return 1;
-		}
-		if (c->msg_len == 2 + mlen) {
-			c->last_used_ms = loop_now();
-			c->ops->answer(c, c->msg + 2, mlen);
-			c->msg_len = 0;
-		}
+		tls_in_ack(&c->tls, uc_feed(c, p, len));
 	}
 	return moved;
+}
+
+/* see upconn.h */
+size_t
+uc_feed(struct uc *c, uint8_t *p, size_t len)
+{
+	size_t need, n, mlen;
+
+	if (c->msg_len == 0 && len >= 2) {
+		mlen = dns_get16(p);
+		if (mlen > 0 && len >= 2 + mlen) {
+			/* whole message in the record: no copy */
+			c->last_used_ms = loop_now();
+			c->ops->answer(c, p + 2, mlen);
+			return 2 + mlen;
+		}
+	}
+	if (c->msg_len < 2)
+		need = 2 - c->msg_len;
+	else
+		need = 2 + (size_t)dns_get16(c->msg) - c->msg_len;
+	n = MIN(need, len);
+	memcpy(c->msg + c->msg_len, p, n);
+	c->msg_len += n;
+	if (c->msg_len < 2)
+		return n;
+	mlen = dns_get16(c->msg);
+	if (mlen == 0) {
+		c->msg_len = 0;
+		c->ops->fail(c, UC_F_LOST, "zero-length message from server");
+		return n;
+	}
+	if (c->msg_len == 2 + mlen) {
+		c->last_used_ms = loop_now();
+		c->msg_len = 0;
+		c->ops->answer(c, c->msg + 2, mlen);
+	}
+	return n;
 }
 
 /* Queued queries into the engine.  Returns 1 if any bytes went. */

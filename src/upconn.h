@@ -88,6 +88,15 @@ enum { UC_ESOCKET = -1, UC_ECONNECT = -2, UC_ESLOT = -3 };
 int	uc_open(struct uc *, const struct addr *sa, const char *server_name,
 	    uint32_t open_ms);
 
+/*
+ * The answer side of the framing, without TLS: take plaintext from the
+ * server (p, len bytes, editable) and report whole messages through
+ * ops->answer (or ops->fail for a zero length).  Returns the bytes
+ * consumed (at least 1 when len > 0); call again with the rest while the
+ * connection is still ready.  uc_pump() feeds it; the fuzzer does too.
+ */
+size_t	uc_feed(struct uc *, uint8_t *p, size_t len);
+
 /* Move what can move now (after queueing, or from the loop). */
 void	uc_pump(struct uc *);
 

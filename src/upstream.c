@@ -456,21 +456,15 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 	struct dns_msg m;
 	int i;
 
-	if (len < DNS_HDR_LEN || (i = qt_lookup(qt, dns_get16(msg))) == -1 ||
-	    qt->slot[i].state != QT_SENT || qt->slot[i].conn != u->idx) {
+	if ((i = up_match(qt, u->idx, msg, len, &m)) < 0) {
+		if (i == UP_MATCH_MISMATCH)
+			log_debug("upstream %s: answer %u does not match its "
+			    "query", a->name, m.id);
 		/* late (answered or timed out), or not ours */
 		st.late++;
 		return;
 	}
 	s = &qt->slot[i];
-	if (dns_parse_answer(msg, len, &m) != DNS_OK ||
-	    !(m.flags & DNS_F_QR) || m.qdcount != 1 ||
-	    !dns_same_question(msg, &m, s->q, &s->m)) {
-		log_debug("upstream %s: answer %u does not match its query",
-		    a->name, m.id);
-		st.late++;
-		return;
-	}
 	s->conn = -1;
 	u->n_sent--;
 	u->waiting_since_ms = loop_now();
@@ -484,6 +478,26 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 	}
 	pol_rtt(a->idx, loop_now() - s->sent_ms);
 	cbs.answer(i, msg, len, &m);
+}
+
+/* see upstream.h */
+int
+up_match(const struct qt *t, int conn, const uint8_t *msg, size_t len,
+    struct dns_msg *m)
+{
+	const struct qt_slot *s;
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	if (len < DNS_HDR_LEN || (i = qt_lookup(t, dns_get16(msg))) == -1 ||
+	    t->slot[i].state != QT_SENT || t->slot[i].conn != conn)
+		return UP_MATCH_NONE;
+	s = &t->slot[i];
+	if (dns_parse_answer(msg, len, m) != DNS_OK ||
+	    !(m->flags & DNS_F_QR) || m->qdcount != 1 ||
+	    !dns_same_question(msg, m, s->q, &s->m))
+		return UP_MATCH_MISMATCH;
+	return i;
 }
 
 /*
