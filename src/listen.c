@@ -4,9 +4,9 @@
  * through check_query(), the one place for the client-visible policy;
  * answers and errors go back through lsn_answer()/lsn_fail().  TCP
  * clients live in a fixed pool: a source outside `allow` or over its
- * source_tcp share is closed at accept; a full pool closes its client
- * idle longest for a newcomer, or (every client busy) pauses accept for
- * a second.  Each source's queries in flight are capped (source.c).
+ * source_tcp share is closed at accept; a full pool closes an idle
+ * client of its heaviest source for a newcomer, or (every client busy)
+ * pauses accept for a second.  Each source's queries in flight are capped (source.c).
  */
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -70,6 +70,8 @@ struct lsn_client {
 	union addr_sa	 peer;		/* holds a SRC_TCP reference */
 	uint64_t	 idle_deadline_ms;	/* last whole frame or answer
 						 * + LSN_TCP_IDLE_MS */
+	uint64_t	 progress_ms;	/* accept, or a whole frame while
+					 * it had no answer unread */
 	size_t		 in_len;
 	size_t		 out_len;
 	uint8_t		 in[2 + DNS_QUERY_MAX];
@@ -477,6 +479,7 @@ tcp_accept(void *arg, short revents)
 		cl->out_len = 0;
 		cl->peer = peer;
 		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
+		cl->progress_ms = loop_now();
 		n_open_clients++;
 		st.tcp_accepted++;
 		client_events(cl);
@@ -484,24 +487,30 @@ tcp_accept(void *arg, short revents)
 }
 
 /*
- * The client a full pool gives up for a newcomer: nothing in flight,
- * nothing to send, and the longest since its last whole frame (a
- * connection trickling bytes that never make a frame is one).  NULL
- * when every client is busy.
+ * The client a full pool gives up for a newcomer: one we owe nothing
+ * (no query in flight), from the source that holds the most TCP
+ * connections (the heavy user pays first), and of those the one longest
+ * without progress: a connection trickling bytes that never make a
+ * frame, or one that stopped reading its answers, makes none.  NULL when
+ * every client has queries out.
  */
 static struct lsn_client *
 client_evictable(void)
 {
 	struct lsn_client *cl, *best = NULL;
+	uint32_t n, best_n = 0;
 	int i;
 
 	for (i = 0; i < n_clients; i++) {
 		cl = &clients[i];
-		if (cl->state == CL_FREE || cl->n_inflight > 0 ||
-		    cl->out_len > 0)
+		if (cl->state == CL_FREE || cl->n_inflight > 0)
 			continue;
-		if (best == NULL || cl->idle_deadline_ms < best->idle_deadline_ms)
+		n = src_count(&cl->peer.sa, SRC_TCP);
+		if (best == NULL || n > best_n || (n == best_n &&
+		    cl->progress_ms < best->progress_ms)) {
 			best = cl;
+			best_n = n;
+		}
 	}
 	return best;
 }
@@ -616,6 +625,8 @@ client_parse(struct lsn_client *cl)
 		if (r == LSN_FRAME_MORE)
 			break;
 		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
+		if (cl->out_len == 0)
+			cl->progress_ms = loop_now();
 		check_query(NULL, cl, &cl->peer, sizeof(cl->peer),
 		    cl->in + off + 2, flen);
 		/* an immediate failure may have closed the client */

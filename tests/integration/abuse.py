@@ -14,15 +14,19 @@ script judges the figures).  Sources are loopback addresses such as
       that source, its latency measured.  --half: each connection sends
       half a frame and shuts down its side at once.  Prints per
       connection the time the server closed it, and a summary:
-        tcp-slow opened O closed_fast F (in 500 ms) closed_later L
+        tcp-slow opened O closed_fast F (by 1 s after the last one was
+        open) closed_later L
         open_at_end E probe RCODE MS last_close_ms M
   abuse.py udp-flood -d ADDR -p PORT -s SRC --rate QPS --secs S
                     [--fmt slow.%d.test]
       QPS queries a second from one UDP socket at SRC, names from FMT;
       replies counted by rcode.
   abuse.py tcp-flood -d ADDR -p PORT -s SRC --conns C --pipeline K
-                    --secs S [--fmt slow.%d.test]
+                    --secs S [--fmt slow.%d.test] [--no-read]
       C TCP connections from SRC, each keeping K queries out for S s.
+      --no-read: write queries (at --rate a second per connection, or
+      as fast as the socket takes them) and never read an answer (the
+      server must not buffer them forever).
   abuse.py victims -d ADDR -p PORT -s SRC[,SRC...] --rate QPS --secs S
                     [--wait S] [--fmt v.%s.%d.test] [--tcp]
       Each SRC asks QPS fresh names a second for S s (UDP, or one TCP
@@ -121,6 +125,11 @@ def cmd_tcp_slow(a):
         for _ in range(a.n):
             try:
                 s = tcp_connect(src, a.dst, a.port)
+            except ConnectionResetError:
+                # refused at accept before connect() even returned
+                now = time.monotonic()
+                conns.append([socket.socket(), src, now, now])
+                continue
             except OSError as e:
                 print("connect from %s failed: %s" % (src, e))
                 continue
@@ -134,6 +143,7 @@ def cmd_tcp_slow(a):
             except OSError:
                 pass
             conns.append([s, src, time.monotonic(), None])
+    t_opened = time.monotonic()
     probe = ("-", -1)
     probed = not a.probe
     end = t0 + a.hold
@@ -176,7 +186,9 @@ def cmd_tcp_slow(a):
         else:
             ms = int((c[3] - c[2]) * 1000)
             last = max(last, ms)
-            if ms <= 500:
+            # opening 64 connections may take a while on a busy machine:
+            # fast is closed by 1 s after the last one was open
+            if c[3] - t_opened <= 1.0:
                 fast += 1
             else:
                 later += 1
@@ -235,7 +247,40 @@ def cmd_udp_flood(a):
         "%s:%d" % kv for kv in sorted(counts.items())) or "-"))
 
 
+def cmd_tcp_flood_noread(a):
+    conns = []
+    for _ in range(a.conns):
+        try:
+            s = tcp_connect(a.src, a.dst, a.port)
+            s.setblocking(False)
+            conns.append(s)
+        except OSError as e:
+            print("connect failed: %s" % e)
+    n = closed = 0
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < a.secs and conns:
+        if a.rate and n >= (time.monotonic() - t0) * a.rate * len(conns):
+            time.sleep(0.005)
+            continue
+        _, wr, _ = select.select([], conns, [], 0.1)
+        for s in wr:
+            q = query(n & 0xffff, a.fmt % n)
+            try:
+                s.send(struct.pack("!H", len(q)) + q)
+                n += 1
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed += 1
+                conns.remove(s)
+                s.close()
+    print("tcp-flood sent %d closed_by_server %d (not reading)" % (n, closed))
+
+
 def cmd_tcp_flood(a):
+    if a.no_read:
+        cmd_tcp_flood_noread(a)
+        return
     conns = []
     for _ in range(a.conns):
         try:
@@ -524,6 +569,8 @@ def main():
     p.add_argument("--pipeline", type=int, default=32)
     p.add_argument("--secs", type=float, default=5)
     p.add_argument("--fmt", default="slow.%d.test")
+    p.add_argument("--no-read", action="store_true")
+    p.add_argument("--rate", type=int, default=0)
     p = sub.add_parser("victims")
     p.add_argument("-d", dest="dst", default="127.0.0.1")
     p.add_argument("-p", dest="port", type=int, required=True)
