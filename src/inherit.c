@@ -20,41 +20,56 @@ static int	n_inh;
 
 /* see inherit.h */
 int
-inh_init(uint64_t *start_ms, int *clock_synced)
+inh_parse(const char *s, uint64_t *start_ms, int *clock_synced, int *fds,
+    int cap, const char **bad)
 {
-	const char *e;
 	char *end;
 	unsigned long long v;
-	int fd, i = 0;
+	int i = 0, n = 0;
 
-	if ((e = getenv(INH_ENV)) == NULL)
-		return 0;
-	for (;;) {
-		while (*e == ' ')
-			e++;
-		if (*e == '\0')
+	*bad = NULL;
+	for (;; i++) {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
 			break;
 		errno = 0;
-		v = strtoull(e, &end, 10);
-		if (end == e || errno != 0) {
-			log_warnx("%s: unreadable from \"%s\" on: ignored",
-			    INH_ENV, e);
+		/* strtoull would take a sign or blanks: digits only */
+		if (*s < '0' || *s > '9' ||
+		    (v = strtoull(s, &end, 10), errno != 0)) {
+			*bad = s;
 			break;
 		}
-		e = end;
+		s = end;
 		if (i == 0)
 			*start_ms = v;
 		else if (i == 1)
 			*clock_synced = v != 0;
-		else if (n_inh < INH_MAX_FDS && v > 2 && v < INT32_MAX) {
-			fd = (int)v;
-			if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 &&
-			    getsockopt(fd, SOL_SOCKET, SO_TYPE, &(int){0},
-			    &(socklen_t){sizeof(int)}) == 0)
-				inh[n_inh++] = fd;
-		}
-		i++;
+		else if (n < cap && v > 2 && v < INT32_MAX)
+			fds[n++] = (int)v;
 	}
+	return n;
+}
+
+/* see inherit.h */
+int
+inh_init(uint64_t *start_ms, int *clock_synced)
+{
+	const char *e, *bad;
+	int fds[INH_MAX_FDS], i, n;
+
+	if ((e = getenv(INH_ENV)) == NULL)
+		return 0;
+	n = inh_parse(e, start_ms, clock_synced, fds, INH_MAX_FDS, &bad);
+	if (bad != NULL)
+		log_warnx("%s: unreadable from \"%.32s\" on: ignored", INH_ENV,
+		    bad);
+	/* a number is used only if it is a socket */
+	for (i = 0; i < n; i++)
+		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) == 0 &&
+		    getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &(int){0},
+		    &(socklen_t){sizeof(int)}) == 0)
+			inh[n_inh++] = fds[i];
 	unsetenv(INH_ENV);
 	return 1;
 }

@@ -22,6 +22,17 @@
  * started by a reload, and then sets *start_ms and *clock_synced.
  */
 int	inh_init(uint64_t *start_ms, int *clock_synced);
+/*
+ * The value of INH_ENV (what follows "INH_ENV="), read: decimal numbers
+ * separated by spaces, the first two into *start_ms and *clock_synced
+ * (when present), the rest into fds[] when each is a plausible
+ * descriptor (3..INT32_MAX-1), at most cap of them.  Reading stops at
+ * the first thing that is not a number (*bad then points to it, else
+ * NULL).  Returns the number of fds stored.  Pure: no descriptor is
+ * touched (inh_init checks them); the fuzzer calls it too.
+ */
+int	inh_parse(const char *s, uint64_t *start_ms, int *clock_synced,
+	    int *fds, int cap, const char **bad);
 /* A handed-over socket of 'type' bound to exactly sa/len, or -1. */
 int	inh_take(const struct sockaddr *sa, socklen_t len, int type);
 /* Close the handed-over sockets nobody took; 'all' 0 keeps AF_UNIX ones
