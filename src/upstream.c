@@ -197,8 +197,10 @@ probe_send(struct up_conn *c)
 		if (qt_lookup(qt, id) == -1)
 			break;
 	}
+	/* one still waiting to be written (TLS output blocked) will do:
+	 * never leave the deadline in the past with nothing out */
 	if (uc_probe(&c->uc, probe_q, probe_len, id) == -1)
-		return;
+		id = c->uc.probe_id;
 	c->probe_out = 1;
 	c->probe_id = id;
 	log_debug("upstream %s: conn %d: no answer for %" PRIu32 " ms, "
@@ -388,6 +390,7 @@ void
 up_forget(int slot)
 {
 	struct qt_slot *s = &qt->slot[slot];
+	struct up_conn *c;
 	struct uc *u;
 	int broken;
 
@@ -397,12 +400,15 @@ up_forget(int slot)
 	}
 	if (s->conn == -1)
 		return;
-	u = &conns[s->conn]->uc;
+	c = conns[s->conn];
+	u = &c->uc;
 	s->conn = -1;
 	if (s->addr != -1)
 		addrs[s->addr].n.timeouts++;
 	if (s->state == QT_SENT) {
-		u->n_sent--;
+		/* nothing out any more: a probe's late answer is just late */
+		if (--u->n_sent == 0)
+			c->probe_out = 0;
 		return;
 	}
 	/* half of it is in the TLS stream: the stream can't be mended */
