@@ -166,7 +166,7 @@ q		= '$(subst ','\'',$(1))'
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
-.PHONY: all run test test-build check-net fuzz bench install dist clean \
+.PHONY: all run test test-build check-net fuzz soak bench install dist clean \
 	distclean size size-line conf-accept fetch help tools-check print-env FORCE
 
 # ======================================================================
@@ -398,6 +398,16 @@ fuzz:
 	+@$(MAKE) --no-print-directory BOARD=fuzz fuzz
 endif
 
+# Not part of make test: SOAK_SECONDS (600) of load, faults and attacks
+# at once on the ASan build (tests/soak/soak.sh says what and prints).
+SOAK_SECONDS	?= 600
+soak:
+	+@$(MAKE) --no-print-directory BOARD=host-asan test-build
+	@SOAK_SECONDS=$(SOAK_SECONDS) \
+	    DOTFWD=$(abspath $(BUILDDIR)/host-asan/dotfwd) \
+	    DOTFAULT=$(abspath $(BUILDDIR)/host-asan/dotfault) \
+	    bash tests/soak/soak.sh
+
 bench: $(O)/dotfwd
 	@set -- tests/bench/*.sh; if [ ! -f "$$1" ]; then \
 		echo "no benchmarks (tests/bench/*.sh)"; exit 0; fi; \
@@ -467,6 +477,8 @@ help:
 	@echo '                 (BENCH_UPSTREAM=dnsdist|unbound BENCH_SECONDS=10 BENCH_CASES=...)'
 	@echo '  fuzz           libFuzzer targets (clang-14), FUZZ_SECONDS (30) each;'
 	@echo '                 FUZZ_SECONDS=0 replays the corpora (make test does too)'
+	@echo '  soak           SOAK_SECONDS (600) of load, faults and attacks on the ASan'
+	@echo '                 build: lost queries, VmHWM, fds, sanitizer findings'
 	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share;'
 	@echo '                 with BOARD=x: that board split by part'
 	@echo '  dist           build/dist/dotfwd-$$VERSION.tar.gz (reproducible) and its sha256'
