@@ -49,7 +49,9 @@ start_dotfault B "$PB" --drop-slow --close-after 300
 start_dotfault C "$PC" --reset-after 200 --reorder 3
 C="$T/soak.conf"
 : >"$C"
-conf_main "$C" "$DP" listen="127.0.0.1:$DP 127.0.0.1:$DL" \
+V6=
+have_v6 && V6="[::1]:$DP"
+conf_main "$C" "$DP" listen="127.0.0.1:$DP 127.0.0.1:$DL $V6" \
     allow="127.0.0.0/25 ::1/128" timeout_ms=2500 policy=roundrobin \
     connections=2 log_level=info
 conf_upstream "$C" a address="127.0.0.1:$PA" auth_name=dot.test
@@ -101,11 +103,14 @@ import struct
 q = struct.pack("!HHHHHH", 0x4242, 0x0100, 1, 0, 0, 1) + b"\x01a\x04soak\x00"
 print((q + struct.pack("!HH", 1, 1) + b"\x00" + struct.pack("!HHIH", 41, 65535, 0, 0)).hex())')
 loop 1 python3 "$DNSQ" raw-udp -p "$DP" "$big"
-loop 1 python3 "$DNSQ" raw-udp -p "$DP" "$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+garbage() {	# 64 random bytes, fresh each time
+	python3 "$DNSQ" raw-udp -p "$DP" "$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+}
+loop 1 garbage
 loop 2 $DOTFWD status -c "$C"
 if [ "$IS_ROOT" = 1 ]; then
 	loop 5 python3 "$ABUSE" status-peek --conf "$C" --uid 12345
-	have_v6 && loop 5 python3 "$ABUSE" v4mapped -p "$DP" --src4 127.0.0.1 m.soak
+	[ -n "$V6" ] && loop 5 python3 "$ABUSE" v4mapped -p "$DP" --src4 127.0.0.1 m.soak
 fi
 # the fault server's faults and reloads
 ( while left; do
