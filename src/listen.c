@@ -6,7 +6,8 @@
  * clients live in a fixed pool: a source outside `allow` or over its
  * source_tcp share is closed at accept; a full pool closes an idle
  * client of its heaviest source for a newcomer, or (every client busy)
- * pauses accept for a second.  Each source's queries in flight are capped (source.c).
+ * pauses accept for a second.  Each source's queries in flight are
+ * capped too (source.c counts).
  */
 #include <sys/socket.h>
 #include <sys/uio.h>

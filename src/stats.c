@@ -52,7 +52,7 @@ static size_t	status_json(char *, size_t);
 static uint64_t	status_next(void *);
 static void	status_tick(void *, uint64_t);
 static int	peer_cred(int, struct st_cred *);
-static void	squatter(const struct sockaddr_un *, socklen_t);
+static void	squatter(const struct sockaddr_un *, socklen_t) DEAD;
 static uint64_t	mono_ms(void);
 
 static size_t	(*up_json)(char *, size_t, size_t);

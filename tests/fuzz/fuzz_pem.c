@@ -2,11 +2,11 @@
 /*
  * fuzz_pem.c: libFuzzer target for ta.c's PEM and trust-anchor reading
  * (ca_file at start-up, the PEM files of src/ta at build time): the
- * input is a PEM file.  Contracts checked: 'add' is called once per certificate block,
- * with an anchor whose DN fits TA_DN_CAP and whose key is RSA or EC with
- * sane lengths, or with NULL and an error; the count returned is the
- * number of anchors handed over (or -1); a callback that says stop stops
- * the decoding at once.
+ * input is a PEM file.  Contracts checked: 'add' is called once per
+ * certificate block, with an anchor whose DN fits TA_DN_CAP and whose
+ * key is RSA or EC with sane lengths, or with NULL and an error; the
+ * count returned is the number of anchors handed over (or -1); a
+ * callback that says stop stops the decoding at once.
  */
 #include <stdlib.h>
 #include <string.h>
