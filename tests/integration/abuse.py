@@ -437,9 +437,12 @@ def cmd_squat(a):
             continue
         c, _ = ls.accept()
         if a.mode == "fake":
-            c.sendall(b'{"version": "9.9", "uptime": 1, "clock_synced": true, '
-                      b'"totals": {}, "upstreams": [{"address": "6.6.6.6:853", '
-                      b'"state": "up"}]}\n')
+            try:    # the peer may be gone already (a daemon that quit)
+                c.sendall(b'{"version": "9.9", "uptime": 1, "clock_synced": '
+                          b'true, "totals": {}, "upstreams": [{"address": '
+                          b'"6.6.6.6:853", "state": "up"}]}\n')
+            except OSError:
+                pass
             c.close()
         elif a.mode == "big":
             try:
