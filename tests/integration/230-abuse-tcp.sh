@@ -31,43 +31,55 @@ launch_dotfwd_quiet "$C"
 wait_dotfwd "$DP"
 L0=$(df_lines)
 
-# slow ARGS...: abuse.py tcp-slow, output in $T/slow.out (LAST_OUT)
+# slow ARGS...: abuse.py tcp-slow, output in $T/$OUT.out (LAST_OUT); the
+# helpers below read the last one
+OUT=slow
 slow() {
-	LAST_OUT="$T/slow.out"
+	LAST_OUT="$T/$OUT.out"
 	python3 "$ABUSE" tcp-slow -p "$DP" "$@" >"$LAST_OUT" 2>&1
 	tail -n 1 "$LAST_OUT" | diag -
 }
-field() { tail -n 1 "$T/slow.out" | grep -oE "(^| )$1 [^ ]+" | awk '{print $2}'; }
-probe_ms() { tail -n 1 "$T/slow.out" | sed -n 's/.* probe \([A-Za-z]*\) \(-*[0-9]*\) .*/\2/p'; }
-probe_rc() { tail -n 1 "$T/slow.out" | sed -n 's/.* probe \([A-Za-z]*\) .*/\1/p'; }
+field() { tail -n 1 "$T/$OUT.out" | grep -oE "(^| )$1 [^ ]+" | awk '{print $2}'; }
+probe_ms() { tail -n 1 "$T/$OUT.out" | sed -n 's/.* probe \([A-Za-z]*\) \(-*[0-9]*\) .*/\2/p'; }
+probe_rc() { tail -n 1 "$T/$OUT.out" | sed -n 's/.* probe \([A-Za-z]*\) .*/\1/p'; }
+
+# ---- 64 slow connections from one allowed source (13 s, for the idle
+# timer), and meanwhile the phases that take no slot
+OUT=slow64 slow -s 127.0.0.2 -n 64 --every 1000 --hold 13 --probe 127.0.0.3 --probe-after 1 &
+slow64=$!
+PIDS+=("$slow64")
+sleep 2
 
 # ---- outside allow: 40 connections (more than the pool) from 127.0.0.9
-slow -s 127.0.0.9 -n 40 --every 200 --hold 2 --probe 127.0.0.3 --probe-after 0.5
+OUT=outside
+slow -s 127.0.0.9 -n 40 --every 200 --hold 1.5 --probe 127.0.0.3 --probe-after 0.5
 check "outside allow: all 40 connections closed at accept ($(field closed_fast) at once)" \
     [ "$(field closed_fast)" = 40 ]
 check "outside allow: an allowed client's TCP query answered meanwhile ($(probe_rc) in $(probe_ms) ms < 1000)" \
     eval '[ "$(probe_rc)" = NOERROR ] && le "$(probe_ms)" 999'
 
-# ---- 64 slow connections from one allowed source; idle timer
-slow -s 127.0.0.2 -n 64 --every 1000 --hold 13 --probe 127.0.0.3 --probe-after 1
+# ---- half a frame, then EOF: closed at once
+OUT=half
+slow -s 127.0.0.3 -n 4 --half --hold 2
+check "half a frame then EOF: the server closes at once ($(field closed_fast) of 4)" \
+    [ "$(field closed_fast)" = 4 ]
+
+wait "$slow64"
+OUT=slow64
 check "64 slow connections from 127.0.0.2: 56 closed at accept, source_tcp 8 kept ($(field closed_fast) fast)" \
     [ "$(field closed_fast)" = 56 ]
 check "... another allowed client's TCP query answered within 1 s ($(probe_rc) in $(probe_ms) ms)" \
     eval '[ "$(probe_rc)" = NOERROR ] && le "$(probe_ms)" 999'
 held_closed() {
 	local n
-	n=$(grep -cE 'closed by the server after (9[0-9]{3}|1[01][0-9]{3}) ms' "$T/slow.out")
+	n=$(grep -cE 'closed by the server after (9[0-9]{3}|1[01][0-9]{3}) ms' "$T/slow64.out")
 	[ "$n" = 8 ] && [ "$(field open_at_end)" = 0 ]
 }
 check "the 8 trickling connections closed at the idle timeout (9-12 s) although bytes kept coming" held_closed
 
-# ---- half a frame, then EOF: closed at once
-slow -s 127.0.0.2 -n 4 --half --hold 3
-check "half a frame then EOF: the server closes at once ($(field closed_fast) of 4)" \
-    [ "$(field closed_fast)" = 4 ]
-
 # ---- the pool (32) full of slow connections from 4 sources x 8
-slow -s 127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7 -n 8 --every 1000 --hold 3 --probe 127.0.0.3 --probe-after 1
+OUT=full
+slow -s 127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7 -n 8 --every 1000 --hold 2 --probe 127.0.0.3 --probe-after 1
 check "pool full of 32 slow connections from 4 sources: a newcomer's TCP query answered within 1 s ($(probe_rc) in $(probe_ms) ms)" \
     eval '[ "$(probe_rc)" = NOERROR ] && le "$(probe_ms)" 999'
 check "... by closing one slow connection for it ($(field closed_later) closed before the end)" \
@@ -76,7 +88,7 @@ check "... by closing one slow connection for it ($(field closed_later) closed b
 # ---- the pool full of clients flooding queries and never reading answers
 pids=()
 for i in 4 5 6 7; do
-	python3 "$ABUSE" tcp-flood -p "$DP" -s "127.0.0.$i" --conns 8 --secs 4 --no-read \
+	python3 "$ABUSE" tcp-flood -p "$DP" -s "127.0.0.$i" --conns 8 --secs 3 --no-read \
 	    --rate 100 --fmt "q%d.test" >"$T/noread.$i.out" 2>&1 &
 	pids+=($!)
 	PIDS+=($!)

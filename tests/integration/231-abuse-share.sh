@@ -34,21 +34,21 @@ daemon() {
 	wait_dotfwd "$DP"
 }
 
-# attack KIND: the flood from 127.0.0.2 (6 s) with the victims (5 s from
-# 0.5 s on); $T/victims.out and $T/flood.out
+# attack KIND: the flood from 127.0.0.2 (4 s) with the victims (3 s from
+# 0.5 s on, 240 queries); $T/victims.out and $T/flood.out
 attack() {
 	local pid
 	case $1 in
-	udp)	python3 "$ABUSE" udp-flood -p "$DP" -s 127.0.0.2 --rate 1000 --secs 6 \
+	udp)	python3 "$ABUSE" udp-flood -p "$DP" -s 127.0.0.2 --rate 1000 --secs 4 \
 		    >"$T/flood.out" 2>&1 & ;;
 	tcp)	python3 "$ABUSE" tcp-flood -p "$DP" -s 127.0.0.2 --conns 8 --pipeline 32 \
-		    --secs 6 >"$T/flood.out" 2>&1 & ;;
+		    --secs 4 >"$T/flood.out" 2>&1 & ;;
 	esac
 	pid=$!
 	PIDS+=("$pid")
 	sleep 0.5
 	LAST_OUT="$T/victims.out"
-	python3 "$ABUSE" victims -p "$DP" -s "$VICTIMS" --rate 20 --secs 5 --wait 2.5 \
+	python3 "$ABUSE" victims -p "$DP" -s "$VICTIMS" --rate 20 --secs 3 --wait 2 \
 	    >"$LAST_OUT" 2>&1
 	wait "$pid"
 	diag - <"$T/flood.out"
