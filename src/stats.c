@@ -56,6 +56,7 @@ static void	squatter(const struct sockaddr_un *, socklen_t) DEAD;
 static uint64_t	mono_ms(void);
 
 static size_t	(*up_json)(char *, size_t, size_t);
+static size_t	(*hist_json)(char *, size_t, size_t);
 static int	(*is_synced)(void);
 static char	*doc;			/* ST_JSON_CAP */
 static size_t	 doc_len, doc_off;
@@ -289,6 +290,8 @@ status_json(char *buf, size_t cap)
 	    st.abandoned, st.tcp_accepted, st.tcp_refused, st.tcp_source_full,
 	    st.tcp_evicted, st.tcp_full);
 	len = up_json(buf, len, cap);
+	if (hist_json != NULL)
+		len = hist_json(buf, len, cap);
 	len = add(buf, len, cap, "}\n");
 	return len;
 }
@@ -300,6 +303,47 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* see stats.h */
+void
+st_status_history(size_t (*history)(char *, size_t, size_t))
+{
+	hist_json = history;
+}
+
+/* see stats.h */
+void
+st_carry(struct inh_wr *w)
+{
+	inh_wr_rec(w, INH_R_TOTALS, &st, sizeof(st));
+}
+
+/* see stats.h */
+int
+st_restore(const void *p, size_t len, int mode)
+{
+	uint64_t v[sizeof(struct st) / sizeof(uint64_t)], *to;
+	size_t i;
+
+	if (len != sizeof(st))
+		return -1;
+	memcpy(v, p, sizeof(v));
+	/* struct st is uint64_t counters after start_ms, nothing else */
+	to = (uint64_t *)(void *)&st;
+	for (i = 1; i < nitems(v); i++)
+		to[i] = (mode == INH_ADD ? to[i] : 0) + v[i];
+	return 0;
+}
+
+/* see stats.h */
+void
+st_reset_counts(void)
+{
+	uint64_t start = st.start_ms;
+
+	memset(&st, 0, sizeof(st));
+	st.start_ms = start;
 }
 
 /* see stats.h */
