@@ -172,6 +172,7 @@ cx_start_chain(const br_x509_class **ctx, const char *server_name)
 	cx->overflow = 0;
 	cx->why = CERT_OK;
 	cx->br_err = 0;
+	cx->relaxed = 0;
 }
 
 static void
@@ -218,7 +219,7 @@ cx_end_chain(const br_x509_class **ctx)
 	struct cert_ctx *cx = (struct cert_ctx *)(void *)ctx;
 	int64_t vt, nb, na;
 	unsigned err;
-	int i;
+	int i, synced;
 
 	if (cx->insecure)
 		return insecure_end(cx);
@@ -238,9 +239,11 @@ cx_end_chain(const br_x509_class **ctx)
 	 * Clock not synchronised: move the validation time forward to
 	 * the latest notBefore so "not yet valid" passes.  Never
 	 * backwards, so notAfter is still checked against at least now
-	 * and an expired certificate always fails.
+	 * and an expired certificate always fails.  The clock state is
+	 * read once: the verdict and the relaxed flag agree.
 	 */
-	if (!cert_clock_synced()) {
+	synced = cert_clock_synced();
+	if (!synced) {
 		for (i = 0; i < cx->n_cert; i++) {
 			if (cert_find_validity(cert_at(cx, i), cx->cert_len[i],
 			    &nb, &na) == 0 && nb > vt)
@@ -273,7 +276,15 @@ cx_end_chain(const br_x509_class **ctx)
 		return BR_ERR_X509_NOT_TRUSTED;
 	}
 	cx->why = CERT_OK;
+	cx->relaxed = !synced;
 	return 0;
+}
+
+/* see cert.h */
+int
+cert_was_relaxed(const struct cert_ctx *cx)
+{
+	return cx->relaxed;
 }
 
 static const br_x509_pkey *

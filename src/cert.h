@@ -26,6 +26,8 @@ struct cert_ctx {
 	int			 n_pin;
 	int			 why;		/* enum cert_why */
 	unsigned		 br_err;	/* minimal's own code, or 0 */
+	int			 relaxed;	/* last accepted chain was
+						 * checked before clock sync */
 	const char		*server_name;
 	/* chain buffered for replay after time policy is decided */
 	uint8_t			 chain[CERT_CHAIN_CAP];
@@ -46,6 +48,15 @@ struct cert_ctx {
 void	cert_init(struct cert_ctx *, br_ssl_engine_context *eng,
 	    const br_x509_trust_anchor *tas, size_t n_tas,
 	    const uint8_t (*pin)[32], int n_pin);
+
+/*
+ * 1 when the last chain this context accepted was checked under the
+ * relaxed rule (the clock was not known to be synchronised at that very
+ * moment), so whatever rests on it (the connection, its TLS session)
+ * must go once the clock is synchronised.  Kept across a resumed
+ * handshake, which checks no chain: the session came from that check.
+ */
+int	cert_was_relaxed(const struct cert_ctx *);
 
 /* Human reason for cx->why / br_err: "unknown CA", "pin mismatch"... */
 const char *cert_errstr(const struct cert_ctx *);

@@ -57,6 +57,14 @@ static const struct opt_row main_opts[] = {
 	    "256" },
 	{ "max_tcp_clients", OPT_UINT, M(max_tcp_clients), 0, 1, 1024, 0,
 	    NULL, "32" },
+	/* no LAN host may hold every TCP slot or in-flight slot */
+	{ "source_tcp",	     OPT_UINT, M(source_tcp), 0, 1, 1024, 0, NULL,
+	    "8" },
+	{ "source_inflight", OPT_UINT, M(source_inflight), 0, 1, 4096, 0,
+	    NULL, "64" },
+	/* DNS Flag Day 2020: no fragments, no big reflected answers */
+	{ "max_udp_size",    OPT_UINT, M(max_udp_size), 0, 512, 4096, 0,
+	    NULL, "1232" },
 	{ "log_level",	     OPT_ENUM, M(log_level), 0, 0, 0, 0, level_names,
 	    "info" },
 	/* the OpenWrt init script's own; the daemon checks and ignores them */

@@ -64,6 +64,12 @@ struct conf {
 	char		 ca_file[CONF_PATH_CAP];	/* "" = none */
 	uint32_t	 max_inflight;		/* 256, 1..4096 */
 	uint32_t	 max_tcp_clients;	/* 32, 1..1024 */
+	uint32_t	 source_tcp;		/* 8, 1..1024: TCP clients per
+						 * source address */
+	uint32_t	 source_inflight;	/* 64, 1..4096: queries in
+						 * flight per source address */
+	uint32_t	 max_udp_size;		/* 1232, 512..4096: UDP answer
+						 * cap (amplification) */
 	int		 log_level;		/* LOG_L_* numbering: 0..3 */
 	struct conf_upstream up[CONF_MAX_UPSTREAMS];
 	int		 n_up;			/* all sections, enabled or not */

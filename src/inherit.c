@@ -39,7 +39,8 @@ struct rec_hdr {
 	uint32_t	 len;	/* payload; then padding to 8 */
 };
 
-static int	blob_fd(const char *, int *);
+static int	blob_fd(int);
+static const char *num(const char *, uint64_t *);
 static uint64_t	fnv(uint64_t, const void *, size_t);
 
 static int	inh[INH_MAX_FDS];
@@ -48,95 +49,126 @@ static int	state_fd = -1;
 static struct inh_drain drains[INH_MAX_DRAINS];
 static int	n_drains;
 
-/* "123" into *fd when it names a small regular file not adopted yet;
- * else -1. */
+/* fd may be adopted as a state or drain blob: a small regular file no
+ * one has yet.  0, or -1. */
 static int
-blob_fd(const char *s, int *fd)
+blob_fd(int fd)
 {
 	struct stat sb;
-	char *end;
-	long v;
-
 	int i;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || errno != 0 || (*end != ' ' && *end != '\0') ||
-	    v <= 2 || v >= INT32_MAX)
-		return -1;
 	/* one owner per fd */
-	if ((int)v == state_fd)
+	if (fd == state_fd)
 		return -1;
 	for (i = 0; i < n_drains; i++)
-		if ((int)v == drains[i].fd)
+		if (fd == drains[i].fd)
 			return -1;
-	if (fcntl((int)v, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fstat((int)v, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > INH_BLOB_MAX)
 		return -1;
-	*fd = (int)v;
 	return 0;
+}
+
+/* Digits at s into *v (no sign, no blank, no overflow): where they end,
+ * or NULL when there are none or too many. */
+static const char *
+num(const char *s, uint64_t *v)
+{
+	const char *p;
+
+	*v = 0;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (*v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return NULL;
+		*v = *v * 10 + (uint64_t)(*p - '0');
+	}
+	return p == s ? NULL : p;
+}
+
+/* see inherit.h */
+void
+inh_parse(const char *s, struct inh_var *v, const char **bad)
+{
+	const char *e;
+	uint64_t a, b;
+
+	memset(v, 0, sizeof(*v));
+	v->state_fd = -1;
+	*bad = NULL;
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			return;
+		if (v->n_num == 2 && *s == 's') {
+			/* the carried state: the first one */
+			if ((e = num(s + 1, &a)) != NULL &&
+			    (*e == ' ' || *e == '\0') && a > 2 &&
+			    a < INT32_MAX && v->state_fd == -1)
+				v->state_fd = (int)a;
+			s += strcspn(s, " ");
+			continue;
+		}
+		if (v->n_num == 2 && *s == 'd') {
+			/* d<pid>.<fd>: a drainer's counts, to come */
+			if ((e = num(s + 1, &a)) != NULL && *e == '.' &&
+			    (e = num(e + 1, &b)) != NULL &&
+			    (*e == ' ' || *e == '\0') && a > 1 &&
+			    a < INT32_MAX && b > 2 && b < INT32_MAX &&
+			    v->n_drains < INH_MAX_DRAINS) {
+				v->drains[v->n_drains].pid = (int)a;
+				v->drains[v->n_drains++].fd = (int)b;
+			}
+			s += strcspn(s, " ");
+			continue;
+		}
+		if ((e = num(s, &a)) == NULL || (*e != ' ' && *e != '\0')) {
+			*bad = s;
+			return;
+		}
+		s = e;
+		if (v->n_num == 0)
+			v->start_ms = a;
+		else if (v->n_num == 1)
+			v->clock_synced = a != 0;
+		else if (v->n_fds < INH_MAX_FDS && a > 2 && a < INT32_MAX)
+			v->fds[v->n_fds++] = (int)a;
+		if (v->n_num < 2)
+			v->n_num++;
+	}
 }
 
 /* see inherit.h */
 int
 inh_init(uint64_t *start_ms, int *clock_synced)
 {
-	const char *e;
-	char *end;
-	unsigned long long v;
-	long pid;
-	int fd, i = 0;
+	static struct inh_var v;	/* 800 bytes: off the stack */
+	const char *e, *bad;
+	int i;
 
 	if ((e = getenv(INH_ENV)) == NULL)
 		return 0;
-	for (;;) {
-		while (*e == ' ')
-			e++;
-		if (*e == '\0')
-			break;
-		if (i >= 2 && *e == 's') {
-			/* the carried state: one, a regular file */
-			if (state_fd == -1 && blob_fd(e + 1, &fd) == 0)
-				state_fd = fd;
-			e += strcspn(e, " ");
-			continue;
-		}
-		if (i >= 2 && *e == 'd') {
-			/* d<pid>.<fd>: a drainer's counts, to come */
-			errno = 0;
-			pid = strtol(e + 1, &end, 10);
-			if (errno == 0 && end != e + 1 && *end == '.' &&
-			    pid > 1 && pid < INT32_MAX &&
-			    n_drains < INH_MAX_DRAINS &&
-			    blob_fd(end + 1, &fd) == 0) {
-				drains[n_drains].pid = (int)pid;
-				drains[n_drains++].fd = fd;
-			}
-			e += strcspn(e, " ");
-			continue;
-		}
-		errno = 0;
-		v = strtoull(e, &end, 10);
-		if (end == e || errno != 0 || (*end != ' ' && *end != '\0')) {
-			log_warnx("%s: unreadable from \"%s\" on: ignored",
-			    INH_ENV, e);
-			break;
-		}
-		e = end;
-		if (i == 0)
-			*start_ms = v;
-		else if (i == 1)
-			*clock_synced = v != 0;
-		else if (n_inh < INH_MAX_FDS && v > 2 && v < INT32_MAX) {
-			fd = (int)v;
-			if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 &&
-			    getsockopt(fd, SOL_SOCKET, SO_TYPE, &(int){0},
-			    &(socklen_t){sizeof(int)}) == 0)
-				inh[n_inh++] = fd;
-		}
-		i++;
-	}
+	inh_parse(e, &v, &bad);
+	if (bad != NULL)
+		log_warnx("%s: unreadable from \"%.32s\" on: ignored", INH_ENV,
+		    bad);
+	if (v.n_num >= 1)
+		*start_ms = v.start_ms;
+	if (v.n_num >= 2)
+		*clock_synced = v.clock_synced;
+	/* a state or drain number is used only if it is a small file, a
+	 * socket number only if it is a socket */
+	if (v.state_fd != -1 && blob_fd(v.state_fd) == 0)
+		state_fd = v.state_fd;
+	for (i = 0; i < v.n_drains && n_drains < INH_MAX_DRAINS; i++)
+		if (blob_fd(v.drains[i].fd) == 0)
+			drains[n_drains++] = v.drains[i];
+	for (i = 0; i < v.n_fds && n_inh < INH_MAX_FDS; i++)
+		if (fcntl(v.fds[i], F_SETFD, FD_CLOEXEC) == 0 &&
+		    getsockopt(v.fds[i], SOL_SOCKET, SO_TYPE, &(int){0},
+		    &(socklen_t){sizeof(int)}) == 0)
+			inh[n_inh++] = v.fds[i];
 	unsetenv(INH_ENV);
 	return 1;
 }

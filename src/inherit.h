@@ -70,6 +70,30 @@ struct inh_drain {
  * INH_BLOB_MAX bytes.
  */
 int	inh_init(uint64_t *start_ms, int *clock_synced);
+
+/* INH_ENV's value as read, before any descriptor is looked at. */
+struct inh_var {
+	int		 n_num;		/* leading numbers seen: 0, 1, 2 */
+	uint64_t	 start_ms;	/* when n_num >= 1 */
+	int		 clock_synced;	/* when n_num == 2 */
+	int		 state_fd;	/* the first s<fd>, or -1 */
+	struct inh_drain drains[INH_MAX_DRAINS];	/* d<pid>.<fd>, pid > 1 */
+	int		 n_drains;
+	int		 fds[INH_MAX_FDS];	/* the numbers after the second */
+	int		 n_fds;
+};
+
+/*
+ * Read INH_ENV's value (what follows "INH_ENV=") into *v: tokens
+ * separated by spaces, digits only; the first two numbers are the start
+ * time and the clock state; after them "s<fd>", "d<pid>.<fd>" and
+ * descriptors, each kept when plausible (3..INT32_MAX-1; a pid over 1)
+ * and while there is room; a malformed s or d token is skipped.
+ * Reading stops at a number that is not one (*bad then points to it,
+ * else NULL).  Pure: no descriptor is touched (inh_init checks them);
+ * the fuzzer calls it too.
+ */
+void	inh_parse(const char *s, struct inh_var *v, const char **bad);
 /* A handed-over socket of 'type' bound to exactly sa/len, or -1. */
 int	inh_take(const struct sockaddr *sa, socklen_t len, int type);
 /* Close the handed-over sockets nobody took; 'all' 0 keeps AF_UNIX ones

@@ -37,6 +37,16 @@ void	lsn_fail(int slot, int rcode);
 void	lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
 	    const struct dns_msg *), void (*fail)(int, int));
 
+/*
+ * The 2-byte framing of DNS over TCP (RFC 1035 4.2.2, RFC 7766) as the
+ * LAN side reads it: the first frame of buf[len].  LSN_FRAME_OK: a whole
+ * frame, *flen bytes of message at buf + 2; LSN_FRAME_MORE: not whole
+ * yet; LSN_FRAME_BAD: a length no query has (0, over DNS_QUERY_MAX),
+ * the stream is not DNS.  Pure (the fuzzer calls it too).
+ */
+enum { LSN_FRAME_OK, LSN_FRAME_MORE, LSN_FRAME_BAD };
+int	lsn_frame(const uint8_t *buf, size_t len, size_t *flen);
+
 /* Answer SERVFAIL to every slot past its deadline (loop timer). */
 uint64_t lsn_next_deadline(void *);
 void	lsn_expire(void *, uint64_t now_ms);

@@ -71,7 +71,7 @@ log_level(void)
 static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_CAP];
+	char line[LOG_LINE_CAP], out[LOG_LINE_CAP + 32];
 	int saved = errno, n;
 	size_t len;
 
@@ -80,14 +80,19 @@ vlog(int level, int with_errno, const char *fmt, va_list ap)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	len = n < 0 ? 0 : MIN((size_t)n, sizeof(line) - 1);
 	if (with_errno)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, ": %s",
+		snprintf(line + len, sizeof(line) - len, ": %s",
 		    log_errstr(saved));
 	if (log_to_syslog) {
 		syslog(prio[level], "%s", line);
 		errno = saved;
 		return;
 	}
-	dprintf(STDERR_FILENO, "dotfwd: %s%s\n", tag[level], line);
+	/* one write(2) of our own buffer: glibc's dprintf() mallocs a
+	 * buffer per call, and this must never allocate */
+	n = snprintf(out, sizeof(out), "dotfwd: %s%s", tag[level], line);
+	len = n < 0 ? 0 : MIN((size_t)n, sizeof(out) - 2);
+	out[len++] = '\n';
+	(void)!write(STDERR_FILENO, out, len);
 	errno = saved;
 }
 

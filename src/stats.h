@@ -23,9 +23,14 @@ struct st {
 	uint64_t	 dropped;	/* unreadable header or QR=1 */
 	uint64_t	 truncated;	/* UDP answers sent with TC */
 	uint64_t	 qtab_full;
+	uint64_t	 source_full;	/* SERVFAIL: source_inflight reached */
 	uint64_t	 tcp_accepted;
-	uint64_t	 tcp_full;	/* accept paused: client pool full */
+	uint64_t	 tcp_full;	/* accept paused: every client busy */
+	uint64_t	 tcp_refused;	/* closed at accept: outside allow */
+	uint64_t	 tcp_source_full;	/* closed at accept: source_tcp */
+	uint64_t	 tcp_evicted;	/* idle client closed for a newcomer */
 	uint64_t	 tcp_dropped;	/* client closed by us (slow, bad) */
+	uint64_t	 abandoned;	/* TCP client gone before its answer */
 	uint64_t	 late;		/* answers for released slots */
 };
 
@@ -44,10 +49,11 @@ void	st_log(uint64_t now_ms);
 /*
  * Serve `dotfwd status`: a unix socket in the abstract namespace named
  * after the configuration file's absolute path (no file to clean up, no
- * permission trouble after dropping root).  Each connection gets the
- * status JSON and is closed.  'upstreams' appends the upstream array
- * (JSON, no trailing newline) and returns the new length.  Start-up only;
- * failure to bind is logged, not fatal.
+ * permission trouble after dropping root).  Each connection from root
+ * or our own uid gets the status JSON and is closed; others are closed
+ * at once.  'upstreams' appends the upstream array (JSON, no trailing
+ * newline) and returns the new length.  Start-up only; exits 71 when the
+ * name is taken (another dotfwd, or a squatter) or the socket fails.
  */
 void	st_status_init(const char *conf_path,
 	    size_t (*upstreams)(char *buf, size_t len, size_t cap),
@@ -75,7 +81,11 @@ void	st_reset_counts(void);
 int	st_status_fd(void);
 void	st_status_close(void);
 
-/* The client: print the running daemon's status; returns an exit code. */
+/*
+ * The client: print the running daemon's status; returns an exit code:
+ * 0, 69 (not running, no whole answer within 3 s or over ST_JSON_CAP),
+ * 77 (the socket's owner is not root, us or the file's owner), 78, 71.
+ */
 int	st_status_query(const char *conf_path);
 
 #endif

@@ -101,6 +101,8 @@ uc_open(struct uc *c, const struct addr *sa, const char *server_name,
 	c->server_name = server_name;
 	c->msg_len = 0;
 	c->wr_off = 0;
+	c->probe_len = 0;
+	c->probe_off = 0;
 	c->open_deadline_ms = loop_now() + open_ms;
 	set_state(c, UC_CONNECTING);
 	events(c);
@@ -123,8 +125,23 @@ uc_shut(struct uc *c, int polite)
 	c->h = -1;
 	c->msg_len = 0;
 	c->wr_off = 0;
+	c->probe_len = 0;
+	c->probe_off = 0;
 	c->dirty = 0;
 	set_state(c, UC_CLOSED);
+}
+
+/* see upconn.h */
+int
+uc_probe(struct uc *c, const uint8_t *msg, size_t len, uint16_t id)
+{
+	if (c->probe_len != 0 || len < 2 || len > DNS_MSG_MAX)
+		return -1;
+	c->probe = msg;
+	c->probe_len = len;
+	c->probe_off = 0;
+	c->probe_id = id;
+	return 0;
 }
 
 static void
@@ -193,41 +210,82 @@ static int
 take(struct uc *c)
 {
 	uint8_t *p;
-	size_t len, need, n, mlen;
+	size_t len;
 	int moved = 0;
 
-	while ((p = tls_in(&c->tls, &len)) != NULL && len > 0) {
+	while (c->state == UC_READY && (p = tls_in(&c->tls, &len)) != NULL &&
+	    len > 0) {
 		moved = 1;
-		if (c->msg_len == 0 && len >= 2) {
-			mlen = dns_get16(p);
-			if (mlen > 0 && len >= 2 + mlen) {
-				/* whole message in the record: no copy */
-				c->last_used_ms = loop_now();
-				c->ops->answer(c, p + 2, mlen);
-				tls_in_ack(&c->tls, 2 + mlen);
-				continue;
-			}
-		}
-		if (c->msg_len < 2)
-			need = 2 - c->msg_len;
-		else
-			need = 2 + (size_t)dns_get16(c->msg) - c->msg_len;
-		n = MIN(need, len);
-		memcpy(c->msg + c->msg_len, p, n);
-		c->msg_len += n;
-		tls_in_ack(&c->tls, n);
-		if (c->msg_len < 2)
-			continue;
-		mlen = dns_get16(c->msg);
-		if (mlen == 0) {
-			c->ops->fail(c, UC_F_LOST,
-			    "zero-length message from server");
-			return 1;
-		}
-		if (c->msg_len == 2 + mlen) {
+		tls_in_ack(&c->tls, uc_feed(c, p, len));
+	}
+	return moved;
+}
+
+/* see upconn.h */
+size_t
+uc_feed(struct uc *c, uint8_t *p, size_t len)
+{
+	size_t need, n, mlen;
+
+	if (c->msg_len == 0 && len >= 2) {
+		mlen = dns_get16(p);
+		if (mlen > 0 && len >= 2 + mlen) {
+			/* whole message in the record: no copy */
 			c->last_used_ms = loop_now();
-			c->ops->answer(c, c->msg + 2, mlen);
-			c->msg_len = 0;
+			c->ops->answer(c, p + 2, mlen);
+			return 2 + mlen;
+		}
+	}
+	if (c->msg_len < 2)
+		need = 2 - c->msg_len;
+	else
+		need = 2 + (size_t)dns_get16(c->msg) - c->msg_len;
+	n = MIN(need, len);
+	memcpy(c->msg + c->msg_len, p, n);
+	c->msg_len += n;
+	if (c->msg_len < 2)
+		return n;
+	mlen = dns_get16(c->msg);
+	if (mlen == 0) {
+		c->msg_len = 0;
+		c->ops->fail(c, UC_F_LOST, "zero-length message from server");
+		return n;
+	}
+	if (c->msg_len == 2 + mlen) {
+		c->last_used_ms = loop_now();
+		c->msg_len = 0;
+		c->ops->answer(c, c->msg + 2, mlen);
+	}
+	return n;
+}
+
+/* The probe into the engine, whole, at a frame boundary.  Returns 1 if
+ * any bytes went. */
+static int
+give_probe(struct uc *c)
+{
+	uint8_t *w, pfx[2];
+	size_t cap, total, n, k, off;
+	int moved = 0;
+
+	total = 2 + c->probe_len;
+	while (c->probe_len > 0 && c->wr_off == 0) {
+		if ((w = tls_out(&c->tls, &cap)) == NULL || cap == 0)
+			break;
+		dns_put16(pfx, (uint16_t)c->probe_len);
+		n = MIN(cap, total - c->probe_off);
+		for (k = 0; k < n; k++) {
+			off = c->probe_off + k;
+			w[k] = off < 2 ? pfx[off] : off == 2 ?
+			    (uint8_t)(c->probe_id >> 8) : off == 3 ?
+			    (uint8_t)c->probe_id : c->probe[off - 2];
+		}
+		tls_out_ack(&c->tls, n);
+		c->probe_off += n;
+		moved = 1;
+		if (c->probe_off == total) {
+			c->probe_len = 0;
+			c->probe_off = 0;
 		}
 	}
 	return moved;
@@ -240,9 +298,11 @@ give(struct uc *c)
 	struct qt_slot *s;
 	uint8_t *w, pfx[2];
 	size_t cap, total, n, off, k;
-	int slot, moved = 0;
+	int slot, moved;
 
-	while ((slot = c->q_head) != -1) {
+	moved = give_probe(c);
+	/* a probe half written goes on first */
+	while (c->probe_off == 0 && (slot = c->q_head) != -1) {
 		if ((w = tls_out(&c->tls, &cap)) == NULL || cap == 0)
 			break;
 		s = &c->qt->slot[slot];

@@ -65,6 +65,10 @@ struct uc {
 	int		 q_head, q_tail;	/* slots to write, in order;
 						 * linked by qt_slot.next */
 	size_t		 wr_off;	/* bytes of the head written */
+	const uint8_t	*probe;		/* uc_probe(): message to write */
+	size_t		 probe_len;	/* 0: none */
+	size_t		 probe_off;	/* bytes of it written (framed) */
+	uint16_t	 probe_id;
 	int		 n_queued;
 	int		 n_sent;	/* written, no answer yet */
 	size_t		 msg_len;	/* bytes gathered in msg */
@@ -87,6 +91,23 @@ void	uc_init(struct uc *, const struct uc_ops *, struct qt *, int idx,
 enum { UC_ESOCKET = -1, UC_ECONNECT = -2, UC_ESLOT = -3 };
 int	uc_open(struct uc *, const struct addr *sa, const char *server_name,
 	    uint32_t open_ms);
+
+/*
+ * Write one extra message, not a slot: 'msg' (len bytes, borrowed until
+ * written or uc_shut) with its ID replaced by 'id', at the next frame
+ * boundary, ahead of the queue.  Returns 0, or -1 when one is already
+ * waiting.  (The pool's liveness probe.)
+ */
+int	uc_probe(struct uc *, const uint8_t *msg, size_t len, uint16_t id);
+
+/*
+ * The answer side of the framing, without TLS: take plaintext from the
+ * server (p, len bytes, editable) and report whole messages through
+ * ops->answer (or ops->fail for a zero length).  Returns the bytes
+ * consumed (at least 1 when len > 0); call again with the rest while the
+ * connection is still ready.  uc_pump() feeds it; the fuzzer does too.
+ */
+size_t	uc_feed(struct uc *, uint8_t *p, size_t len);
 
 /* Move what can move now (after queueing, or from the loop). */
 void	uc_pump(struct uc *);

@@ -75,6 +75,18 @@ void	up_clock_synced(void);
  */
 void	up_recheck(void);
 
+/*
+ * Which slot an answer from connection 'conn' belongs to: its ID names a
+ * live slot that was written to that connection (QT_SENT), and it is an
+ * answer (QR) to the very same question.  Returns the slot (m is the
+ * parsed answer), UP_MATCH_NONE (no such slot: late, or not ours) or
+ * UP_MATCH_MISMATCH (the slot exists, the answer is not for it).  Pure:
+ * the pool calls it for every answer, the fuzzer too.
+ */
+enum { UP_MATCH_NONE = -1, UP_MATCH_MISMATCH = -2 };
+int	up_match(const struct qt *, int conn, const uint8_t *msg, size_t len,
+	    struct dns_msg *m);
+
 /* The enabled addresses, in configuration order. */
 int	up_n_addr(void);
 void	up_view(int i, struct up_view *);

@@ -43,6 +43,7 @@ static const struct {
 	{ "--reorder", O_NUM, OFF(reorder) },
 	{ "--delay", O_NUM, OFF(delay_ms) },
 	{ "--delay-slow-only", O_FLAG, OFF(delay_slow_only) },
+	{ "--drop-slow", O_FLAG, OFF(drop_slow) },
 	{ "--close-after", O_NUM, OFF(close_after) },
 	{ "--reset-after", O_NUM, OFF(reset_after) },
 	{ "--silent-after", O_NUM, OFF(silent_after) },
@@ -92,7 +93,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dotfault -l ADDR:PORT -c CERT.pem -k KEY.pem"
 	    " [--log FILE] [--log-time]\n"
-	    "\t[--reorder N] [--delay MS [--delay-slow-only]]"
+	    "\t[--reorder N] [--delay MS [--delay-slow-only]] [--drop-slow]"
 	    " [--close-after N]\n"
 	    "\t[--reset-after N] [--silent-after N] [--silent-handshake]\n"
 	    "\t[--idle-close MS] [--garbage-after N] [--wrong-id-after N]\n"

@@ -34,6 +34,7 @@ struct fopts {
 	int		 reorder;	/* 0 = off */
 	int		 delay_ms;
 	int		 delay_slow_only;
+	int		 drop_slow;
 	int		 close_after;
 	int		 reset_after;
 	int		 silent_after;

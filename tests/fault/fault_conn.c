@@ -599,6 +599,10 @@ handle_query(struct fconn *c, const uint8_t *q, size_t len, uint64_t now)
 	    !fq.parsed ? " formerr=1" : fq.is_response ? " dropped=qr" : "");
 	if (fq.is_response)
 		return;
+	if (o->drop_slow && fq.is_slow) {
+		flog("conn %u drop id=%u name=%s", c->num, fq.id, fq.name);
+		return;
+	}
 	p = &c->q[c->n_q];
 	p->len = fdns_answer(p->buf, sizeof(p->buf), q, len, &fq, &dopt,
 	    &rcode);

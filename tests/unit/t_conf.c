@@ -87,6 +87,9 @@ t_defaults(void)
 	T_EQ_STR(c.ca_file, "");
 	T_EQ_INT(c.max_inflight, 256);
 	T_EQ_INT(c.max_tcp_clients, 32);
+	T_EQ_INT(c.source_tcp, 8);
+	T_EQ_INT(c.source_inflight, 64);
+	T_EQ_INT(c.max_udp_size, 1232);
 	T_EQ_INT(c.log_level, 2);
 	T_EQ_INT(c.n_up, 0);
 	T_EQ_INT(c.srv.present, 0);
@@ -528,6 +531,13 @@ static const struct vcase vcases[] = {
 	{ "dotfwd", "option max_inflight 0", "integer 1..4096" },
 	{ "dotfwd", "option max_tcp_clients 1024", NULL },
 	{ "dotfwd", "option max_tcp_clients 1025", "integer 1..1024" },
+	{ "dotfwd", "option source_tcp 1", NULL },
+	{ "dotfwd", "option source_tcp 0", "integer 1..1024" },
+	{ "dotfwd", "option source_inflight 4096", NULL },
+	{ "dotfwd", "option source_inflight 4097", "integer 1..4096" },
+	{ "dotfwd", "option max_udp_size 512", NULL },
+	{ "dotfwd", "option max_udp_size 511", "integer 512..4096" },
+	{ "dotfwd", "option max_udp_size 65535", "integer 512..4096" },
 	{ "dotfwd", "option log_level error", NULL },
 	{ "dotfwd", "option log_level warning", "invalid log_level "
 	    "'warning': expected error, warn, info or debug" },
@@ -1040,6 +1050,9 @@ t_dump(void)
 	    "\toption ca_file '/it'\\''s'\n"
 	    "\toption max_inflight '256'\n"
 	    "\toption max_tcp_clients '32'\n"
+	    "\toption source_tcp '8'\n"
+	    "\toption source_inflight '64'\n"
+	    "\toption max_udp_size '1232'\n"
 	    "\toption log_level 'info'\n"
 	    "\n"
 	    "config upstream\n"
@@ -1136,7 +1149,8 @@ t_allowed(void)
 		{ "febf::1", 1 },
 		{ "fec0::1", 0 },
 		{ "2001:db8::1", 0 },
-		{ "::ffff:192.168.1.1", 1 },
+		{ "::ffff:192.168.1.1", 0 },	/* forged: not IPv4 */
+		{ "::ffff:127.0.0.1", 0 },
 		{ "::ffff:8.8.8.8", 0 },
 		{ "::192.168.1.1", 0 },
 	};
@@ -1177,9 +1191,9 @@ t_allowed(void)
 	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
 	inet_pton(AF_INET6, "2001:db8:7fff::1", &sin6.sin6_addr);
 	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
-	/* a v4 prefix matches a mapped client, not the other way round */
+	/* a v4 prefix (even 0.0.0.0/0) never matches a mapped source */
 	inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6.sin6_addr);
-	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
 	T_EQ_INT(parse("config dotfwd main\nlist allow ::ffff:0:0/96\n" UP),
 	    0);
 	sin.sin_addr.s_addr = htonl(0x01020304);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# 230-server: the how-to's setup with dotfwd alone.  BIND 9 serves the
+# 250-server: the how-to's setup with dotfwd alone.  BIND 9 serves the
 # test zone on a loopback port; dotfwd in server mode terminates DoT in
 # front of it (max_clients 4, idle_timeout_ms 2000).  Clients: kdig +tls
 # with CA and hostname checks, Unbound (forward-tls-upstream), stubby

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# 240-server-reload: server mode without a backend (DoT in, DoT out to an
+# 260-server-reload: server mode without a backend (DoT in, DoT out to an
 # Unbound upstream), `allow` at accept, RSA keys, TLS session resumption,
 # and SIGHUP: renewed certificate and key files are served to the next
 # connection while an established one keeps working; a broken new pair
