@@ -12,12 +12,30 @@
 
 #include "compat.h"
 
-#define CERT_CHAIN_CAP	16384	/* whole chain kept for replay; bigger fails */
-#define CERT_MAX_CERTS	8
+#define CERT_MAX_CERTS	8	/* a longer chain is refused */
+#define CERT_HOLD_CAP	64	/* a Validity element (two times of at
+				 * most 15 characters, fractions aside) */
 
 enum cert_why { CERT_OK, CERT_UNKNOWN_CA, CERT_NAME_MISMATCH,
     CERT_PIN_MISMATCH, CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_TOO_LONG,
     CERT_BAD, CERT_NO_NAME };
+
+/*
+ * Where the walk of the certificate streaming by is: the DER headers of
+ * Certificate and TBSCertificate, then the TBS elements (version aside):
+ * 0 serial, 1 signature, 2 issuer, 3 validity, 4 subject, 5 SPKI.
+ */
+struct cert_walk {
+	uint8_t		 state;		/* enum in cert.c */
+	uint8_t		 elem;		/* TBS element being read */
+	uint8_t		 hdr[6];	/* tag and length being read */
+	uint8_t		 hdr_len;
+	uint8_t		 in_version;	/* the element is [0] version */
+	uint8_t		 holding;	/* validity bytes kept back */
+	uint8_t		 hold_len;
+	uint32_t	 left;		/* content bytes of the element */
+	uint8_t		 hold[CERT_HOLD_CAP];
+};
 
 struct cert_ctx {
 	const br_x509_class	*vtable;	/* must be first */
@@ -27,12 +45,24 @@ struct cert_ctx {
 	int			 why;		/* enum cert_why */
 	unsigned		 br_err;	/* minimal's own code, or 0 */
 	const char		*server_name;
-	/* chain buffered for replay after time policy is decided */
-	uint8_t			 chain[CERT_CHAIN_CAP];
-	size_t			 chain_len;
-	uint32_t		 cert_len[CERT_MAX_CERTS];
-	int			 n_cert;
-	int			 overflow;
+	/*
+	 * The chain is not kept: each certificate streams through to the
+	 * validator, only its Validity held back until its validation
+	 * time is set (see cert.c).
+	 */
+	int			 n_cert;	/* certificates started */
+	int			 overflow;	/* more than CERT_MAX_CERTS */
+	int			 relaxed;	/* clock not synchronised */
+	int			 used;		/* the validator reads the
+						 * current certificate */
+	int64_t			 now;		/* time(), floored */
+	int64_t			 max_nb, min_na;	/* over those it read */
+	int			 time_why;	/* first one outside its
+						 * window, or CERT_OK */
+	int			 has_spki;	/* leaf SPKI hashed */
+	br_sha256_context	 spki_hash;
+	uint8_t			 spki_sum[32];
+	struct cert_walk	 w;
 };
 
 /*
