@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tls.c: one BearSSL TLS 1.2 client engine per upstream connection:
- * context set-up (ECDHE + AEAD suites only, ChaCha20 first), entropy,
- * the socket pump, plaintext windows, session resumption and readable
- * error names.  Knows nothing of DNS; X.509 policy is in cert.c.
+ * context set-up (ECDHE + AEAD suites only, the faster cipher on this
+ * CPU first), entropy, the socket pump with a read-ahead shared by all
+ * connections, plaintext windows, session resumption and readable error
+ * names.  Knows nothing of DNS; X.509 policy is in cert.c.
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -25,10 +26,11 @@ static const char *alert_name(int);
 static const char *engine_errstr(int);
 
 /*
- * ChaCha20 first: fastest without AES instructions (MIPS routers, see
- * TOOLCHAIN.md); then AES-GCM.  ECDSA before RSA for each cipher.
+ * ChaCha20 first: fastest without AES instructions (MIPS and ARM
+ * routers, see TOOLCHAIN.md); then AES-GCM.  ECDSA before RSA for each
+ * cipher.
  */
-static const uint16_t tls_suites[] = {
+static const uint16_t suites_chacha[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -36,6 +38,21 @@ static const uint16_t tls_suites[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
 };
+
+/* Where BearSSL has hardware AES (x86 AES-NI): AES-GCM first. */
+static const uint16_t suites_aes[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+};
+
+/* The read-ahead (see tls_io): its bytes belong to stage_owner. */
+static uint8_t		 stage[TLS_STAGE_CAP];
+static struct tls_conn	*stage_owner;
+static size_t		 stage_off, stage_len;
 
 static const struct {
 	uint16_t	 id;
@@ -67,7 +84,12 @@ tls_init(struct tls_conn *t, uint8_t *iobuf,
 	t->iobuf = iobuf;
 	br_ssl_client_zero(&t->cc);
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(eng, tls_suites, nitems(tls_suites));
+	/* BearSSL's AES-GCM then runs on AES-NI and PCLMULQDQ */
+	if (tls_aes_hw())
+		br_ssl_engine_set_suites(eng, suites_aes, nitems(suites_aes));
+	else
+		br_ssl_engine_set_suites(eng, suites_chacha,
+		    nitems(suites_chacha));
 	/*
 	 * SHA-256 and SHA-384 cover the PRFs, the transcript and the
 	 * ServerKeyExchange signatures we advertise; no SHA-1 or MD5
@@ -101,6 +123,7 @@ tls_start(struct tls_conn *t, const char *server_name)
 	uint8_t seed[TLS_SEED_LEN];
 	ssize_t n;
 
+	tls_detach(t);
 	t->sock_err = 0;
 	t->eof = 0;
 	t->start_err = 0;
@@ -190,17 +213,36 @@ sock_write(struct tls_conn *t, int fd)
 	return 1;
 }
 
-/* Returns 1 when bytes moved, 0 when the socket would block, or -1. */
+/*
+ * Returns 1 when bytes moved, 0 when the socket would block (or a short
+ * read said it is empty), or -1.  With the read-ahead free, one recv()
+ * takes all the socket has; the engine gets its record from it now and
+ * the rest on the next calls (and tls_pending() says so meanwhile).
+ */
 static int
 sock_read(struct tls_conn *t, int fd)
 {
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf, *to;
+	size_t len, cap;
 	ssize_t n;
 
 	buf = br_ssl_engine_recvrec_buf(&t->cc.eng, &len);
+	if (stage_owner == t) {
+		n = (ssize_t)MIN(len, stage_len);
+		memcpy(buf, stage + stage_off, (size_t)n);
+		stage_off += (size_t)n;
+		stage_len -= (size_t)n;
+		if (stage_len == 0)
+			stage_owner = NULL;
+		br_ssl_engine_recvrec_ack(&t->cc.eng, (size_t)n);
+		return 1;
+	}
+	if (t->rd_drained)
+		return 0;
+	to = stage_owner == NULL ? stage : buf;
+	cap = stage_owner == NULL ? sizeof(stage) : len;
 	do
-		n = recv(fd, buf, len, 0);
+		n = recv(fd, to, cap, 0);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -212,8 +254,49 @@ sock_read(struct tls_conn *t, int fd)
 		t->eof = 1;
 		return -1;
 	}
-	br_ssl_engine_recvrec_ack(&t->cc.eng, (size_t)n);
-	return 1;
+	/* less than asked for: the socket is empty now */
+	if ((size_t)n < cap)
+		t->rd_drained = 1;
+	if (to == buf) {
+		br_ssl_engine_recvrec_ack(&t->cc.eng, (size_t)n);
+		return 1;
+	}
+	stage_owner = t;
+	stage_off = 0;
+	stage_len = (size_t)n;
+	return sock_read(t, fd);
+}
+
+/* see tls.h */
+int
+tls_pending(const struct tls_conn *t)
+{
+	return stage_owner == t && stage_len > 0;
+}
+
+/* see tls.h */
+void
+tls_defer_reads(struct tls_conn *t)
+{
+	t->rd_drained = 1;
+}
+
+/* see tls.h */
+void
+tls_detach(struct tls_conn *t)
+{
+	if (stage_owner == t) {
+		stage_owner = NULL;
+		stage_len = 0;
+	}
+	t->rd_drained = 0;
+}
+
+/* see tls.h */
+int
+tls_aes_hw(void)
+{
+	return br_aes_x86ni_ctr_get_vtable() != NULL;
 }
 
 /*
@@ -240,11 +323,12 @@ note_state(struct tls_conn *t, unsigned st)
 
 /* see tls.h */
 short
-tls_events(const struct tls_conn *t)
+tls_events(struct tls_conn *t)
 {
 	unsigned st;
 	short ev = 0;
 
+	t->rd_drained = 0;	/* poll() tells anew */
 	if (t->eof || t->sock_err != 0)
 		return 0;
 	st = br_ssl_engine_current_state(&t->cc.eng);
@@ -268,7 +352,9 @@ tls_is_ready(const struct tls_conn *t)
 void
 tls_forget_session(struct tls_conn *t)
 {
-	t->has_session = 0;
+	/* no write when there is none: a context never used stays clean */
+	if (t->has_session)
+		t->has_session = 0;
 }
 
 /* see tls.h */
