@@ -14,7 +14,16 @@
 #include "qtab.h"
 #include "tls.h"
 
-#define UC_MSG_CAP	(2 + 65535)	/* a framed DNS message */
+/*
+ * Answers are read in place from the TLS record that holds them.  One
+ * that spans records is gathered: into the connection's own UC_PART_CAP
+ * bytes when it fits, else into one big buffer shared by all connections
+ * (UC_MSG_CAP: any framed DNS message), taken for the time it takes to
+ * gather it; a connection that needs it while another holds it stops
+ * reading until it is free (the server's data waits in TCP meanwhile).
+ */
+#define UC_MSG_CAP	(2 + DNS_MSG_MAX)
+#define UC_PART_CAP	(2 + DNS_EDNS_SIZE)
 
 enum uc_state { UC_CLOSED, UC_CONNECTING, UC_HANDSHAKE, UC_READY, UC_N };
 
@@ -67,14 +76,26 @@ struct uc {
 	size_t		 wr_off;	/* bytes of the head written */
 	int		 n_queued;
 	int		 n_sent;	/* written, no answer yet */
-	size_t		 msg_len;	/* bytes gathered in msg */
-	uint8_t		*msg;		/* UC_MSG_CAP: one framed answer */
+	size_t		 msg_len;	/* bytes of a spanning answer
+					 * gathered in msg, prefix included */
+	uint8_t		*msg;		/* part, or the shared big buffer
+					 * while this connection holds it */
+	uint8_t		*part;		/* UC_PART_CAP */
+	struct uc	*big_next;	/* waiting for the big buffer */
+	int		 big_waits;
+	int		 tls_ready;	/* tls_init done (at the first
+					 * uc_open: an address never used
+					 * leaves its pages untouched) */
+	uint8_t		*iobuf;		/* TLS_IN_CAP + TLS_OUT_CAP */
+	const uint8_t	(*pin)[32];
+	int		 n_pin;
 	struct tls_conn	 tls;
 };
 
 /*
- * Set up a closed connection: buffers from the arena, the TLS context
- * with the anchors and pins (borrowed).  Start-up only.
+ * Set up a closed connection: buffers from the arena; the TLS context
+ * with the anchors and pins (borrowed) is made at the first uc_open.
+ * Start-up only.
  */
 void	uc_init(struct uc *, const struct uc_ops *, struct qt *, int idx,
 	    const char *name, const uint8_t (*pin)[32], int n_pin);
