@@ -332,9 +332,7 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		q->peer = *peer;
 		q->peer_len = plen;
 	}
-	q->qlen = (uint16_t)dns_build_upstream(q->q, sizeof(q->q), buf, &m,
-	    qt_id(qt, i), cf->padding, 1);
-	if (q->qlen == 0 || dns_parse_query(q->q, q->qlen, &q->m) != DNS_OK) {
+	if (qt_set_query(qt, i, buf, &m, cf->padding) == -1) {
 		/* cannot happen for a query that parsed; answer anyway */
 		lsn_fail(i, DNS_RC_SERVFAIL);
 		return;
@@ -641,17 +639,18 @@ deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
 
 /* SERVFAIL & co for a slot, from its stored question. */
 static void
-reply_error(struct qt_slot *q, struct lsn_client *cl, int rcode)
+reply_error(int slot, struct lsn_client *cl, int rcode)
 {
+	struct qt_slot *q = &qt->slot[slot];
+	const uint8_t *qb;
 	struct dns_msg m;
 	uint8_t out[LSN_REPLY_CAP];
-	size_t n;
+	size_t n, kept;
 
 	if (rcode == DNS_RC_SERVFAIL)
 		st.servfail++;
-	m = q->m;
-	m.has_opt = q->client_edns;
-	n = dns_error_reply(out, sizeof(out), q->q, q->qlen, &m, 1, rcode);
+	qb = qt_query(qt, slot, &kept, &m);
+	n = dns_error_reply(out, sizeof(out), qb, kept, &m, 1, rcode);
 	if (n < DNS_HDR_LEN)
 		return;
 	out[0] = (uint8_t)(q->client_id >> 8);
@@ -666,14 +665,13 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 	struct qt_slot *q = &qt->slot[slot];
 	struct lsn_client *cl;
 	struct dns_msg cm, m2;
-	size_t n;
+	const uint8_t *qb;
+	size_t n, kept;
 
 	if (slot_client(q, &cl) == 0) {
-		/* q->q carries our OPT; the answer's OPT follows the client */
-		cm = q->m;
-		cm.has_opt = q->client_edns;
-		n = dns_answer_for_client(msg, len, m, q->client_id, q->q,
-		    &cm);
+		/* the answer's OPT follows the client's query */
+		qb = qt_query(qt, slot, &kept, &cm);
+		n = dns_answer_for_client(msg, len, m, q->client_id, qb, &cm);
 		if (n != 0 && cl == NULL && n > q->udp_size) {
 			if (dns_parse_answer(msg, n, &m2) == DNS_OK)
 				n = dns_truncate(msg, n, q->udp_size, &m2,
@@ -686,7 +684,7 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 			st.answered++;
 			deliver(q, cl, msg, n);
 		} else
-			reply_error(q, cl, DNS_RC_SERVFAIL);
+			reply_error(slot, cl, DNS_RC_SERVFAIL);
 	} else
 		st.late++;
 	qt_release(qt, slot);
@@ -700,7 +698,7 @@ lsn_fail(int slot, int rcode)
 	struct lsn_client *cl;
 
 	if (slot_client(q, &cl) == 0)
-		reply_error(q, cl, rcode);
+		reply_error(slot, cl, rcode);
 	qt_release(qt, slot);
 }
 

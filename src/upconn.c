@@ -375,20 +375,24 @@ give(struct uc *c)
 {
 	struct qt_slot *s;
 	uint8_t *w, pfx[2];
-	size_t cap, total, n, off, k;
+	size_t cap, total, n, k;
 	int slot, moved = 0;
 
 	while ((slot = c->q_head) != -1) {
 		if ((w = tls_out(&c->tls, &cap)) == NULL || cap == 0)
 			break;
 		s = &c->qt->slot[slot];
-		dns_put16(pfx, s->qlen);
 		total = 2 + (size_t)s->qlen;
 		n = MIN(cap, total - c->wr_off);
-		for (k = 0; k < n; k++) {
-			off = c->wr_off + k;
-			w[k] = off < 2 ? pfx[off] : s->q[off - 2];
+		k = 0;
+		if (c->wr_off < 2) {
+			dns_put16(pfx, s->qlen);
+			k = MIN(n, 2 - c->wr_off);
+			memcpy(w, pfx + c->wr_off, k);
 		}
+		if (n > k)
+			qt_query_copy(c->qt, slot, c->wr_off + k - 2, w + k,
+			    n - k);
 		tls_out_ack(&c->tls, n);
 		c->wr_off += n;
 		moved = 1;

@@ -442,7 +442,9 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 	struct up_conn *c = (struct up_conn *)(void *)u;
 	struct up_addr *a = c->a;
 	struct qt_slot *s;
-	struct dns_msg m;
+	struct dns_msg m, qm;
+	const uint8_t *q;
+	size_t kept;
 	int i;
 
 	if (len < DNS_HDR_LEN || (i = qt_lookup(qt, dns_get16(msg))) == -1 ||
@@ -452,9 +454,10 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 		return;
 	}
 	s = &qt->slot[i];
+	q = qt_query(qt, i, &kept, &qm);
 	if (dns_parse_answer(msg, len, &m) != DNS_OK ||
 	    !(m.flags & DNS_F_QR) || m.qdcount != 1 ||
-	    !dns_same_question(msg, &m, s->q, &s->m)) {
+	    !dns_same_question(msg, &m, q, &qm)) {
 		log_debug("upstream %s: answer %u does not match its query",
 		    a->name, m.id);
 		st.late++;
