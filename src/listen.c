@@ -2,10 +2,15 @@
 /*
  * listen.c: LAN sockets.  UDP datagrams and TCP frames become queries
  * through check_query(), the one place for the client-visible policy;
- * answers and errors go back through lsn_answer()/lsn_fail().  TCP
- * clients live in a fixed pool; a full pool pauses accept for a second.
+ * answers and errors go back through lsn_answer()/lsn_fail().  UDP is
+ * read with recvmmsg() and answers leave together with sendmmsg() at the
+ * end of the loop iteration (lsn_flush).  TCP clients live in a fixed
+ * pool; a full pool pauses accept for a second.
  */
+#define _GNU_SOURCE		/* recvmmsg(), sendmmsg(): Linux */
+
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -27,14 +32,17 @@
 #include "upstream.h"
 
 #define LSN_UDP_BATCH	32	/* datagrams per wakeup, for fairness */
+#define LSN_MMSG	16	/* datagrams per recvmmsg/sendmmsg call */
+#define LSN_TX_CAP	8192	/* answer bytes waiting for sendmmsg; a
+				 * bigger answer is sent on its own */
 #define LSN_ACCEPT_BATCH 8
 #define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */
 #define LSN_TCP_IDLE_MS	10000	/* RFC 7766 6.2.3: close idle clients */
 #define LSN_PIPELINE_MAX 32	/* queries one TCP client may have out */
 #define LSN_OUT_CAP	16384	/* unsent answers per client; beyond it
 				 * the client is not reading: close it */
-#define LSN_RECV_CAP	4096	/* a UDP query larger than DNS_QUERY_MAX
-				 * gets FORMERR */
+#define LSN_RECV_CAP	(DNS_QUERY_MAX + 1)	/* a longer UDP query is
+				 * cut here, so it is still too long: FORMERR */
 #define LSN_REPLY_CAP	(DNS_QUERY_MAX + 64)
 
 struct lsn_sock {
@@ -85,6 +93,8 @@ static void	reply_now(struct lsn_sock *, struct lsn_client *,
 		    const union addr_sa *, socklen_t, const uint8_t *, size_t,
 		    const struct dns_msg *, int, int);
 static void	listeners_events(void);
+static void	udp_send(struct lsn_sock *, const union addr_sa *, socklen_t,
+		    const uint8_t *, size_t);
 
 static const struct conf *cf;
 static struct qt	*qt;
@@ -96,7 +106,19 @@ static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
 static int		 any_resume;
 static int		 draining;	/* a reload's forked copy */
-static uint8_t		 rxbuf[LSN_RECV_CAP];
+/* UDP in: one recvmmsg() call's datagrams */
+static uint8_t		 rx_buf[LSN_MMSG][LSN_RECV_CAP];
+static union addr_sa	 rx_peer[LSN_MMSG];
+static struct iovec	 rx_iov[LSN_MMSG];
+static struct mmsghdr	 rx_msg[LSN_MMSG];
+/* UDP out: answers of this loop iteration, for one socket */
+static struct lsn_sock	*tx_sock;
+static uint8_t		 tx_buf[LSN_TX_CAP];
+static size_t		 tx_len;
+static union addr_sa	 tx_peer[LSN_MMSG];
+static struct iovec	 tx_iov[LSN_MMSG];
+static struct mmsghdr	 tx_msg[LSN_MMSG];
+static int		 n_tx;
 
 /* see listen.h */
 int
@@ -249,23 +271,94 @@ static void
 udp_read(void *arg, short revents)
 {
 	struct lsn_sock *s = arg;
-	union addr_sa peer;
-	socklen_t plen;
-	ssize_t n;
-	int i;
+	struct msghdr *h;
+	int i, n, got;
 
 	(void)revents;
-	for (i = 0; i < LSN_UDP_BATCH; i++) {
-		plen = sizeof(peer);
-		n = recvfrom(s->fd, rxbuf, sizeof(rxbuf), 0, &peer.sa, &plen);
+	for (got = 0; got < LSN_UDP_BATCH; got += n) {
+		for (i = 0; i < LSN_MMSG; i++) {
+			h = &rx_msg[i].msg_hdr;
+			memset(h, 0, sizeof(*h));
+			rx_iov[i].iov_base = rx_buf[i];
+			rx_iov[i].iov_len = sizeof(rx_buf[i]);
+			h->msg_iov = &rx_iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &rx_peer[i];
+			h->msg_namelen = sizeof(rx_peer[i]);
+		}
+		n = recvmmsg(s->fd, rx_msg, LSN_MMSG, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
-				log_debug("udp recvfrom: %s", log_errstr(errno));
+				log_debug("udp recvmmsg: %s", log_errstr(errno));
 			return;
 		}
-		check_query(s, NULL, &peer, plen, rxbuf, (size_t)n);
+		for (i = 0; i < n; i++)
+			check_query(s, NULL, &rx_peer[i],
+			    rx_msg[i].msg_hdr.msg_namelen, rx_buf[i],
+			    rx_msg[i].msg_len);
+		/* fewer than asked: the socket is empty, poll() tells when
+		 * more come (saves the call that would say EAGAIN) */
+		if (n < LSN_MMSG)
+			return;
 	}
+}
+
+/* Queue one UDP answer for lsn_flush (or send it now when it does not
+ * fit); a failed send is dropped, as the client will ask again. */
+static void
+udp_send(struct lsn_sock *s, const union addr_sa *peer, socklen_t plen,
+    const uint8_t *msg, size_t len)
+{
+	struct msghdr *h;
+
+	if (n_tx > 0 && (s != tx_sock || n_tx == LSN_MMSG ||
+	    len > sizeof(tx_buf) - tx_len))
+		lsn_flush(NULL);
+	if (len > sizeof(tx_buf)) {
+		if (sendto(s->fd, msg, len, 0, &peer->sa, plen) == -1)
+			log_debug("udp sendto: %s", log_errstr(errno));
+		return;
+	}
+	tx_sock = s;
+	memcpy(tx_buf + tx_len, msg, len);
+	tx_peer[n_tx] = *peer;
+	tx_iov[n_tx].iov_base = tx_buf + tx_len;
+	tx_iov[n_tx].iov_len = len;
+	h = &tx_msg[n_tx].msg_hdr;
+	memset(h, 0, sizeof(*h));
+	h->msg_iov = &tx_iov[n_tx];
+	h->msg_iovlen = 1;
+	h->msg_name = &tx_peer[n_tx];
+	h->msg_namelen = plen;
+	tx_len += len;
+	n_tx++;
+}
+
+/* see listen.h */
+void
+lsn_flush(void *arg)
+{
+	int off, n;
+
+	(void)arg;
+	for (off = 0; off < n_tx; off += n) {
+		/*
+		 * The system call itself: 64-bit musl's sendmmsg() is a
+		 * loop of sendmsg() calls, as its msghdr has padding the
+		 * kernel's has not; ours is zeroed and carries no control
+		 * data, so the kernel reads it right.
+		 */
+		n = (int)syscall(SYS_sendmmsg, tx_sock->fd, tx_msg + off,
+		    (unsigned)(n_tx - off), 0);
+		if (n == -1) {
+			/* that datagram is lost, as with sendto */
+			log_debug("udp sendmmsg: %s", log_errstr(errno));
+			n = 1;
+		}
+	}
+	n_tx = 0;
+	tx_len = 0;
 }
 
 /*
@@ -354,8 +447,8 @@ reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
 		return;
 	if (cl != NULL)
 		client_send(cl, out, n);
-	else if (sendto(s->fd, out, n, 0, &peer->sa, plen) == -1)
-		log_debug("udp sendto: %s", log_errstr(errno));
+	else
+		udp_send(s, peer, plen, out, n);
 }
 
 static void
@@ -632,9 +725,8 @@ deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
 		client_send(cl, msg, len);
 		if (cl->state != CL_FREE)
 			client_events(cl);
-	} else if (sendto(socks[q->lsn].fd, msg, len, 0, &q->peer.sa,
-	    q->peer_len) == -1)
-		log_debug("udp sendto: %s", log_errstr(errno));
+	} else
+		udp_send(&socks[q->lsn], &q->peer, q->peer_len, msg, len);
 }
 
 /* SERVFAIL & co for a slot, from its stored question. */

@@ -30,6 +30,11 @@ void	lsn_drain(void);
 void	lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *);
 void	lsn_fail(int slot, int rcode);
 
+/* Send the UDP answers queued this loop iteration (a loop_after hook,
+ * registered after the upstream pool's, whose retries may answer too).
+ * arg is unused. */
+void	lsn_flush(void *arg);
+
 /* Answer SERVFAIL to every slot past its deadline (loop timer). */
 uint64_t lsn_next_deadline(void *);
 void	lsn_expire(void *, uint64_t now_ms);

@@ -173,6 +173,7 @@ main(int argc, char **argv)
 	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 3);
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
+	loop_after(lsn_flush, NULL);	/* UDP answers, retries' included */
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
 	reload_reap();	/* a copy that ended before this image ran */

@@ -257,6 +257,7 @@ handover(void)
 	int fds[INH_MAX_FDS], n, i, forked = 0;
 	pid_t pid;
 
+	lsn_flush(NULL);	/* answers queued this round leave first */
 	n = lsn_fds(fds, INH_MAX_FDS - 1);
 	if ((i = st_status_fd()) != -1)
 		fds[n++] = i;
