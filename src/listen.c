@@ -33,7 +33,7 @@
 
 #define LSN_UDP_BATCH	32	/* datagrams per wakeup, for fairness */
 #define LSN_MMSG	16	/* datagrams per recvmmsg/sendmmsg call */
-#define LSN_TX_CAP	8192	/* answer bytes waiting for sendmmsg; a
+#define LSN_TX_CAP	4096	/* answer bytes waiting for sendmmsg; a
 				 * bigger answer is sent on its own */
 #define LSN_ACCEPT_BATCH 8
 #define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */

@@ -28,7 +28,7 @@
  * Read-ahead shared by every connection: one recv() takes what the socket
  * holds (many records); see tls_io().
  */
-#define TLS_STAGE_CAP	8192
+#define TLS_STAGE_CAP	4096
 
 struct tls_conn {
 	br_ssl_client_context	 cc;
