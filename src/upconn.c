@@ -178,6 +178,19 @@ io(void *arg, short revents)
 		}
 		set_state(c, UC_HANDSHAKE);
 	}
+	if (c->big_waits && (revents & (POLLERR | POLLHUP))) {
+		/*
+		 * Waiting for the big buffer it reads nothing, so it would
+		 * never see the error poll() keeps reporting: end it now
+		 * (its queries go elsewhere).
+		 */
+		len = sizeof(err);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			err = errno;
+		c->ops->fail(c, UC_F_LOST, err != 0 ? log_errstr(err) :
+		    "closed by peer");
+		return;
+	}
 	pump(c);
 }
 

@@ -9,7 +9,10 @@
 # connections of one address: one connection holds the big buffer, the
 # other waits for it (its debug line says so), and both answers are
 # whole, each asked upstream once (a waiter nobody woke would stall and be
-# resent elsewhere); a plain query still works afterwards.
+# resent elsewhere); a plain query still works afterwards.  Last, the
+# server of a waiting connection resets it: that connection ends at once
+# rather than spin on an error it would not read until the big buffer is
+# free, and its query is answered through the other address.
 . "$(dirname "$0")/lib.sh"
 need dig python3 openssl
 need_dotfwd
@@ -68,5 +71,55 @@ check "two at once: each asked upstream once ($n1, $n2), no connection failed" \
     eval '[ "$n1" = 1 ] && [ "$n2" = 1 ] && ! df_since "$n0" | grep -qE "is down|not answering|connection lost"'
 qdig @127.0.0.1 -p "$DP" a.test A
 check "a plain query after them" answer_is NOERROR 192.0.2.1
+stop_dotfwd
+
+# ---- the waiting connection's server resets it: two addresses, each its
+# own dotfault splitting answers 1.5 s apart; one connection holds the big
+# buffer, the other waits, then the waiting one's server resets it.  That
+# connection ends at once (no busy poll() on an error it would never
+# read), its query is asked again and answered.
+PX=$(free_port) && PY=$(free_port) && DP=$(free_port) || bail "$SCRIPT: free ports"
+start_dotfault x "$PX" --split 1500
+start_dotfault y "$PY" --split 1500
+C="$T/two.conf"
+: >"$C"
+conf_main "$C" "$DP" policy=roundrobin timeout_ms=5000
+conf_upstream "$C" u1 address="127.0.0.1:$PX 127.0.0.1:$PY" auth_name=dot.test
+start_dotfwd "$C" "$DP"
+for i in 1 2 3 4; do qdig @127.0.0.1 -p "$DP" "w$i.test" A; done
+check "reset while waiting: both addresses answer first" \
+    eval '[ "$(ft_count x "^conn [0-9]+ answer ")" -ge 1 ] && [ "$(ft_count y "^conn [0-9]+ answer ")" -ge 1 ]'
+# cpu_ticks: dotfwd's user + system time, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$DF_PID/stat"; }
+n0=$(df_lines)
+dig @127.0.0.1 -p "$DP" +tries=1 +time=8 +tcp big211.test A >"$T/r1.out" 2>&1 &
+c1=$!
+sleep 0.05
+dig @127.0.0.1 -p "$DP" +tries=1 +time=8 +tcp big212.test A >"$T/r2.out" 2>&1 &
+c2=$!
+for i in $(seq 50); do
+	df_since "$n0" | grep -q "waits for the big answer buffer" && break
+	sleep 0.02
+done
+# the waiting one's server (roundrobin decides which address that is)
+w=y
+df_since "$n0" | grep "waits for the big answer buffer" | grep -q "127\.0\.0\.1:$PX " && w=x
+t0=$(cpu_ticks)
+ft_signal "$w" USR2
+sleep 1
+t1=$(cpu_ticks)
+wait "$c1" "$c2"
+LAST_OUT=
+check "reset while waiting: the connection was waiting" \
+    eval 'df_since "$n0" | grep -q "waits for the big answer buffer"'
+check "reset while waiting: it ended at once (\"connection lost\")" \
+    eval 'df_since "$n0" | grep -q "connection lost"'
+check "reset while waiting: dotfwd used $((t1 - t0)) ticks of CPU in the second after (< 30: no busy poll)" \
+    [ $((t1 - t0)) -lt 30 ]
+LAST_OUT="$T/r1.out"
+check "reset while waiting: the holder's answer is whole" whole 211 "$T/r1.out"
+LAST_OUT="$T/r2.out"
+check "reset while waiting: the reset one's answer is whole (asked again)" whole 212 "$T/r2.out"
+LAST_OUT=
 stop_dotfwd
 finish
