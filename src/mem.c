@@ -10,9 +10,6 @@
  */
 #include <sys/mman.h>
 
-#include <string.h>
-#include <unistd.h>
-
 #include "log.h"
 #include "mem.h"
 
@@ -45,7 +42,6 @@ map(size_t len)
 void *
 mem_alloc(size_t len)
 {
-	size_t page;
 	void *p;
 
 	BUG_ON(sealed);
@@ -53,10 +49,8 @@ mem_alloc(size_t len)
 	if (len == 0)
 		len = MEM_ALIGN;
 	total += len;
-	if (len >= MEM_OWN_MIN) {
-		page = (size_t)sysconf(_SC_PAGESIZE);
-		return map((len + page - 1) & ~(page - 1));
-	}
+	if (len >= MEM_OWN_MIN)
+		return map(len);	/* the kernel rounds up to pages */
 	if (len > chunk_left) {
 		chunk = map(MEM_CHUNK);
 		chunk_left = MEM_CHUNK;
