@@ -109,7 +109,8 @@ enum { UC_ESOCKET = -1, UC_ECONNECT = -2, UC_ESLOT = -3 };
 int	uc_open(struct uc *, const struct addr *sa, const char *server_name,
 	    uint32_t open_ms);
 
-/* Move what can move now (after queueing, or from the loop). */
+/* Move what can move now, after queueing: queries out, answers already
+ * read; the socket itself is read when poll() says so. */
 void	uc_pump(struct uc *);
 
 /* Close the socket (close_notify first when 'polite' and ready); the
