@@ -7,7 +7,13 @@
 # by every board with that board's compiler and flags.  `make help` lists
 # the targets and variables.
 
-VERSION		= 0.1.0
+# The version is defined in one place: PKG_VERSION of the OpenWrt package,
+# openwrt/dotfwd/Makefile (see the comment there for why).  `dotfwd -V`,
+# `make dist` and luci-app-dotfwd read it from there.
+VERSION		:= $(shell sed -n 's/^PKG_VERSION:=//p' openwrt/dotfwd/Makefile)
+ifeq ($(VERSION),)
+$(error no PKG_VERSION:= in openwrt/dotfwd/Makefile (the version is defined there))
+endif
 
 # ---- places
 BUILDDIR	?= build
@@ -16,12 +22,18 @@ ABS_BUILDDIR	:= $(abspath $(BUILDDIR))
 HOST_ARCH	:= $(shell uname -m)
 JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 ,		:= ,
+# Single-quote a value for the shell.
+q		= '$(subst ','\'',$(1))'
 
-# Size-tuned flags shared by the musl boards (TOOLCHAIN.md 3.2).
-SIZE_CFLAGS	= -Os -ffunction-sections -fdata-sections \
-		  -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
-SIZE_LDFLAGS	= -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
-		  -Wl,--build-id=none
+# Size-tuned flags shared by the musl boards (TOOLCHAIN.md 3.2).  SHAPE_*
+# are the ones that only shape the output (sections for --gc-sections, no
+# unwind tables, 4 KiB pages instead of 64 KiB padding); the custom board
+# adds them to a packager's own flags (board/custom.mk).
+SHAPE_CFLAGS	= -ffunction-sections -fdata-sections \
+		  -fno-asynchronous-unwind-tables -fno-unwind-tables
+SHAPE_LDFLAGS	= -Wl,--gc-sections -Wl,-z,max-page-size=4096
+SIZE_CFLAGS	= -Os $(SHAPE_CFLAGS) -fno-pie
+SIZE_LDFLAGS	= -no-pie $(SHAPE_LDFLAGS) -Wl,--build-id=none
 
 # ---- board.  CC on the command line (OpenWrt SDK) means "custom" unless
 # a BOARD is named too.
@@ -38,7 +50,10 @@ $(error BOARD=$(BOARD): there is no board/$(BOARD).mk; boards: $(basename $(notd
 endif
 include board/$(BOARD).mk
 
-O		:= $(BUILDDIR)/$(BOARD)
+# BUILD_NAME: another output folder for the same board (make size builds
+# the custom board once per CPU as build/openwrt-<board>/).
+BUILD_NAME	?= $(BOARD)
+O		:= $(BUILDDIR)/$(BUILD_NAME)
 
 # Given on the command line or in the environment, CFLAGS and LDFLAGS
 # replace the board's optimisation and -march flags entirely.
@@ -47,20 +62,32 @@ LDFLAGS		?= $(LDFLAGS_BOARD)
 
 WARN		= -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wsign-compare -Wformat=2
-ifeq ($(CI),true)
-WERROR		?= 1
-endif
+# -Werror only when asked for (WERROR=1: `make test` does), and never on
+# the custom board: a packager's compiler (OpenWrt's gcc 13/14, a
+# distribution's) may warn where ours does not, and that must not fail
+# their build.  No environment variable that CI systems set turns it on.
 ifeq ($(WERROR),1)
+ifneq ($(BOARD),custom)
 WARN		+= -Werror
 endif
-# The build's date is the floor of "now" for certificate checks (a router
-# that boots in 1970 still refuses what expired before it was built).
-# OpenWrt and reproducible builds set SOURCE_DATE_EPOCH; else the commit.
-# A release tarball (make dist) carries the commit time in a file.
-SOURCE_DATE_EPOCH ?= $(shell cat board/source-date-epoch 2>/dev/null || \
-		     git log -1 --format=%ct 2>/dev/null || echo 0)
+endif
+# The certificate clock floor: "now" is never taken as earlier than this
+# (a router that boots in 1970 still refuses what expired before it).  It
+# is the later of dotfwd's own date and the build system's
+# SOURCE_DATE_EPOCH: OpenWrt exports its own tree's date there, which can
+# be far older than dotfwd.  dotfwd's date is the release's
+# (board/source-date-epoch, written into `make dist`'s tarball) or, in
+# dotfwd's own git checkout, the last commit's.
+DOTFWD_EPOCH	:= $(shell cat board/source-date-epoch 2>/dev/null || \
+		   { [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = \
+		   $(call q,$(CURDIR)) ] && git log -1 --format=%ct; } || echo 0)
+TIME_FLOOR	:= $(shell e=$(call q,$(DOTFWD_EPOCH)) \
+		   s=$(call q,$(SOURCE_DATE_EPOCH)); \
+		   case $$e in (''|*[!0-9]*) e=0 ;; esac; \
+		   case $$s in (''|*[!0-9]*) s=0 ;; esac; \
+		   [ "$$s" -gt "$$e" ] && e=$$s; echo "$$e")
 DEFS		= -D_DEFAULT_SOURCE -DDOTFWD_VERSION=\"$(VERSION)\" \
-		  -DDOTFWD_TIME_FLOOR=$(or $(SOURCE_DATE_EPOCH),0) $(DEFS_BOARD)
+		  -DDOTFWD_TIME_FLOOR=$(TIME_FLOOR) $(DEFS_BOARD)
 
 # ---- BearSSL: BEARSSL_SRC may name a source tree or a tarball.
 BEARSSL_SRC	?=
@@ -79,7 +106,8 @@ BR_DIR		?= $(BUILDDIR)/src/bearssl-0.6
 BR_TREE		?= $(BR_DIR)/.dotfwd-unpacked
 # Extra BR_* options for every board (all are #ifndef-guarded in inner.h).
 BR_DEFS		=
-BR_CFLAGS	= $(CFLAGS) $(ABI_FLAGS) $(SAN_FLAGS) $(BR_CFLAGS_BOARD) $(BR_DEFS)
+BR_CFLAGS	= $(CFLAGS) $(CFLAGS_ADD) $(ABI_FLAGS) $(SAN_FLAGS) \
+		  $(BR_CFLAGS_BOARD) $(BR_DEFS)
 # A prebuilt BearSSL: give BEARSSL_CFLAGS and BEARSSL_LIBS (and the
 # HOST_ ones for tagen); then nothing is downloaded.
 ifeq ($(origin BEARSSL_LIBS),undefined)
@@ -121,8 +149,8 @@ FAULT_OBJS	:= $(patsubst tests/fault/%.c,$(O)/tests/fault/%.o,$(wildcard tests/f
 DOTFAULT	:= $(if $(FAULT_OBJS),$(if $(QEMU),,$(O)/dotfault))
 
 ALL_CFLAGS	= -std=c99 $(WARN) $(DEFS) -Isrc -I$(O) $(BEARSSL_CFLAGS) \
-		  $(CPPFLAGS) $(CFLAGS) $(ABI_FLAGS) $(SAN_FLAGS)
-ALL_LDFLAGS	= $(if $(filter yes,$(STATIC)),-static) $(LDFLAGS) \
+		  $(CPPFLAGS) $(CFLAGS) $(CFLAGS_ADD) $(ABI_FLAGS) $(SAN_FLAGS)
+ALL_LDFLAGS	= $(if $(filter yes,$(STATIC)),-static) $(LDFLAGS) $(LDFLAGS_ADD) \
 		  $(ABI_FLAGS) $(SAN_FLAGS) $(WRAP_LDFLAGS)
 
 ifeq ($(MEMWRAP),yes)
@@ -157,13 +185,12 @@ else
 msg		= @printf '  %-8s %s\n' '$(1)' '$(2)';
 BR_LOG		= >$(1)/build.log 2>&1 || { tail -40 $(1)/build.log; exit 1; }
 endif
-# Single-quote a value for the shell.
-q		= '$(subst ','\'',$(1))'
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .PHONY: all run test test-build check-net fuzz bench install dist clean \
-	distclean size size-line conf-accept fetch help tools-check print-env FORCE
+	distclean size size-line size-line-openwrt openwrt-build conf-accept \
+	fetch help tools-check print-env print-version FORCE
 
 # ======================================================================
 all: $(O)/dotfwd
@@ -230,7 +257,7 @@ endif
 # CC/CFLAGS/BOARD settings rebuilds what it affects and nothing else.
 FLAGS_SIG	= $(CC) | $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(BEARSSL_LIBS) | \
 		  $(LINK_OBJS) | \
-		  $(STRIP)
+		  $(DO_STRIP)
 BR_FLAGS_SIG	= $(CC) | $(AR) | $(BR_CFLAGS) | $(BR_DIR)
 HOST_FLAGS_SIG	= $(HOSTCC) | $(HOST_CFLAGS) | $(BR_DIR)
 TAGEN_SIG	= $(HOSTCC) | $(TAGEN_CFLAGS) | $(HOST_LDFLAGS) | $(HOST_BEARSSL_LIBS)
@@ -271,9 +298,13 @@ $(O)/dotfwd.elf: $(OBJS) $(LINK_OBJS) $(BR_LIB) $(O)/flags
 	$(call msg,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LINK_OBJS) \
 	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) -Wl,-Map=$(O)/dotfwd.map
 
+# Stripped on the project's own boards; a caller's toolchain (custom
+# board: OpenWrt's RSTRIP, a distribution's debug-symbol split) strips for
+# itself, so it gets the symbols.
+DO_STRIP	= $(if $(filter no,$(STRIP_BINARY)),,$(STRIP))
 $(O)/dotfwd: $(O)/dotfwd.elf
-	$(call msg,$(if $(STRIP),STRIP,CP),$@)cp $< $@.tmp && \
-	    $(if $(STRIP),$(STRIP) -s -R .comment $@.tmp &&) mv $@.tmp $@
+	$(call msg,$(if $(DO_STRIP),STRIP,CP),$@)cp $< $@.tmp && \
+	    $(if $(DO_STRIP),$(DO_STRIP) -s -R .comment $@.tmp &&) mv $@.tmp $@
 	@printf '  %-8s %s: %s bytes\n' BUILT $@ "$$(wc -c <$@ | tr -d ' ')"
 
 # ---- tests: unit tests and tools link all daemon objects but main.o.
@@ -331,8 +362,16 @@ $(O)/fuzz_%: $(O)/tests/fuzz_%.o $(O)/libdotfwd.a $(BR_LIB)
 
 RUN_CONF	?= openwrt/dotfwd/files/dotfwd.config
 RUN_ARGS	?=
-run: $(O)/dotfwd
+# What `make run` needs on Debian: a compiler, make, xz and CA certificates
+# for the BearSSL download, and the board's own packages (NEEDS, and
+# TEST_NEEDS: the qemu that runs a cross board).  tests/setup.sh --only
+# installs the missing ones as root, or prints the apt-get line and stops.
+RUN_PKGS	= build-essential make xz-utils ca-certificates \
+		  $(foreach n,$(NEEDS) $(if $(QEMU),$(TEST_NEEDS)),$(lastword $(subst :, ,$(n))))
+run:
 	@test -f $(RUN_CONF) || { echo "dotfwd: no $(RUN_CONF); give RUN_CONF=file" >&2; exit 1; }
+	@sh tests/setup.sh --only $(sort $(RUN_PKGS))
+	+@$(MAKE) --no-print-directory $(O)/dotfwd
 	exec $(strip $(QEMU) $(O)/dotfwd -c $(RUN_CONF) $(RUN_ARGS))
 
 # The boards `make test` builds and tests (the first must be host-asan).
@@ -396,26 +435,58 @@ bench: $(O)/dotfwd
 	    bash $$f || exit 1; done
 
 # make size: a table for the router boards; make size BOARD=x: details.
+# Each board twice: as we build it, and as OpenWrt's SDK builds the
+# package for that CPU (row "BOARD:openwrt"): the custom board, as the
+# package's Build/Compile runs it, with the board's compiler, OpenWrt's
+# TARGET_CFLAGS for the CPU (OPENWRT_CFLAGS and OPENWRT_CC in the board
+# file) and its default hardening, into build/openwrt-BOARD/; its size is
+# the one the package ships (stripped as OpenWrt's default sstrip -z does).
+# SIZE_OPENWRT=no: our own builds only.
 SIZE_BOARDS	?= mipsel_24kc mips_24kc aarch64_cortex-a53 \
 		   arm_cortex-a7_neon-vfpv4 x86_64
+SIZE_OPENWRT	?= yes
+# include/hardening.mk with OpenWrt 24.10's defaults (format-security,
+# SSP regular, FORTIFY_SOURCE=1, RELRO full; the package turns PIE off).
+OPENWRT_HARDEN	= -Wformat -Werror=format-security -fstack-protector \
+		  -D_FORTIFY_SOURCE=1 -Wl,-z,now -Wl,-z,relro
+OPENWRT_LDFLAGS	= -znow -zrelro
 ifneq ($(BOARD_GIVEN),)
 size: $(O)/dotfwd
-	@sh board/size.sh $(O) $(call q,$(CROSS))
+	@sh board/size.sh $(if $(DO_STRIP),,--packaged) $(O) $(call q,$(CROSS))
 else
 size:
 	@for b in $(SIZE_BOARDS); do \
 	    $(MAKE) -s --no-print-directory BOARD=$$b all >/dev/null || exit 1; \
+	    [ $(SIZE_OPENWRT) = no ] || $(MAKE) -s --no-print-directory \
+		BOARD=$$b openwrt-build >/dev/null || exit 1; \
 	done
-	@printf '%-26s %9s %9s %9s %7s\n' board 'file (B)' 'text (B)' \
+	@printf '%-32s %9s %9s %9s %7s\n' board 'file (B)' 'text (B)' \
 	    BearSSL 'of text'
 	@for b in $(SIZE_BOARDS); do \
 	    $(MAKE) -s --no-print-directory BOARD=$$b size-line || exit 1; \
+	    [ $(SIZE_OPENWRT) = no ] || $(MAKE) -s --no-print-directory \
+		BOARD=$$b size-line-openwrt || exit 1; \
 	done
-	@echo '(stripped static binary; text = code + read-only data kept by' \
-	    'the linker; make size BOARD=x for the split by part)'
+	@echo '(BOARD: our stripped static binary; BOARD:openwrt: built with' \
+	    "OpenWrt's flags for that CPU, as the package ships it; text =" \
+	    'code + read-only data kept by the linker; make size BOARD=x for' \
+	    'the split by part)'
 endif
 size-line: $(O)/dotfwd
 	@sh board/size.sh --line $(BOARD) $(O) $(call q,$(CROSS))
+
+# This board's CPU built the way the OpenWrt package is (see make size).
+OPENWRT_O	= $(BUILDDIR)/openwrt-$(BOARD)
+openwrt-build: $(O)/dotfwd
+	+@$(MAKE) --no-print-directory \
+	    BOARD=custom BUILD_NAME=openwrt-$(BOARD) \
+	    CC=$(call q,$(CC) $(OPENWRT_CC)) CROSS=$(call q,$(CROSS)) \
+	    AR=$(call q,$(AR)) STRIP=$(call q,$(STRIP)) \
+	    CFLAGS=$(call q,$(OPENWRT_CFLAGS) $(OPENWRT_HARDEN)) \
+	    LDFLAGS=$(call q,$(OPENWRT_LDFLAGS)) all
+size-line-openwrt: openwrt-build
+	@sh board/size.sh --line $(BOARD):openwrt --packaged $(OPENWRT_O) \
+	    $(call q,$(CROSS))
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -439,9 +510,14 @@ distclean:
 # For tests/run.sh: one board's facts as shell assignments.
 print-env:
 	@printf "%s='%s'\n" O '$(O)' QEMU '$(QEMU)' CROSS '$(CROSS)' \
-	    STATIC '$(STATIC)' STRIPPED '$(if $(STRIP),yes,no)' \
+	    STATIC '$(STATIC)' STRIPPED '$(if $(DO_STRIP),yes,no)' \
 	    FP_CHECK '$(FP_CHECK)' UNIT_TESTS '$(UNIT_TESTS)' \
 	    PKGS '$(sort $(foreach n,$(NEEDS) $(TEST_NEEDS),$(lastword $(subst :, ,$(n)))))'
+
+# For tests/openwrt: the version and the certificate clock floor.
+print-version:
+	@printf "%s='%s'\n" VERSION '$(VERSION)' TIME_FLOOR '$(TIME_FLOOR)' \
+	    DOTFWD_EPOCH '$(DOTFWD_EPOCH)'
 
 help:
 	@echo 'Targets:'
@@ -457,8 +533,9 @@ help:
 	@echo '                 forwarders and direct DoT, with dnsperf; prints figures'
 	@echo '                 (BENCH_UPSTREAM=dnsdist|unbound BENCH_SECONDS=10 BENCH_CASES=...)'
 	@echo '  fuzz           libFuzzer targets (clang-14); FUZZ_SECONDS=N to fuzz'
-	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share;'
-	@echo '                 with BOARD=x: that board split by part'
+	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share,'
+	@echo '                 and the same built with OpenWrt'"'"'s flags, as the package ships'
+	@echo '                 it (SIZE_OPENWRT=no: not those); with BOARD=x: split by part'
 	@echo '  dist           build/dist/dotfwd-$$VERSION.tar.gz (reproducible) and its sha256'
 	@echo '  conf-accept    accept the current tests/conf outputs'
 	@echo '  install        $$(DESTDIR)$$(PREFIX)/sbin/dotfwd (PREFIX=$(PREFIX))'
@@ -467,8 +544,13 @@ help:
 	@echo '  distclean      remove build/ entirely'
 	@echo 'Variables:'
 	@echo '  BOARD          $(basename $(notdir $(wildcard board/*.mk)))'
-	@echo '  CC CFLAGS LDFLAGS CPPFLAGS AR STRIP CROSS   override the board'
+	@echo '  CC CFLAGS LDFLAGS CPPFLAGS AR STRIP CROSS   override the board (CC alone:'
+	@echo '                 the custom board: your flags + ours for size, not stripped)'
 	@echo '  BEARSSL_SRC    local BearSSL tree or tarball instead of downloading'
 	@echo '  BEARSSL_CFLAGS BEARSSL_LIBS   use a prebuilt BearSSL'
 	@echo '  DL_DIR         download cache (default build/dl)'
-	@echo '  V=1 WERROR=1 JOBS=N VERSION=$(VERSION) HOSTCC HOST_CFLAGS'
+	@echo '  SOURCE_DATE_EPOCH  the certificate clock floor is the later of it and'
+	@echo '                 dotfwd'"'"'s own date (now $(DOTFWD_EPOCH)); dotfwd -V shows it'
+	@echo '  V=1 JOBS=N HOSTCC HOST_CFLAGS'
+	@echo '  WERROR=1       -Werror (make test sets it; never on the custom board)'
+	@echo '  (version $(VERSION): PKG_VERSION in openwrt/dotfwd/Makefile)'

@@ -16,3 +16,8 @@ STATIC		= yes
 QEMU		= qemu-aarch64-static -cpu cortex-a53
 NEEDS		= aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
 TEST_NEEDS	= qemu-aarch64-static:qemu-user-static
+# OpenWrt 24.10's TARGET_CFLAGS for this CPU (mediatek/filogic, without -fhonour-copts
+# and the hardening flags), and what its gcc has built in that ours lacks
+# (make size: the build "with OpenWrt's flags").
+OPENWRT_CFLAGS	= -Os -pipe -mcpu=cortex-a53 -fno-caller-saves -fno-plt
+OPENWRT_CC	= -fno-pie -no-pie

@@ -19,3 +19,10 @@ QEMU		= qemu-arm-static -cpu cortex-a7
 FP_CHECK	= armhf
 NEEDS		= arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
 TEST_NEEDS	= qemu-arm-static:qemu-user-static
+# OpenWrt 24.10's TARGET_CFLAGS for this CPU (ipq40xx/generic, without -fhonour-copts
+# and the hardening flags), and what its gcc has built in that ours lacks
+# (on ARM the CPU is not in TARGET_CFLAGS: OpenWrt's gcc is configured
+# --with-cpu=cortex-a7 --with-fpu=neon-vfpv4)
+# (make size: the build "with OpenWrt's flags").
+OPENWRT_CFLAGS	= -Os -pipe -fno-caller-saves -fno-plt -mfloat-abi=hard
+OPENWRT_CC	= -fno-pie -no-pie -mcpu=cortex-a7 -mfpu=neon-vfpv4

@@ -20,3 +20,12 @@ FP_CHECK	= mips
 SOFTFP_TRAP	= yes
 NEEDS		= mips-linux-gnu-gcc:gcc-mips-linux-gnu
 TEST_NEEDS	= qemu-mips-static:qemu-user-static
+# OpenWrt 24.10's TARGET_CFLAGS for this CPU (ath79/generic, without -fhonour-copts
+# and the hardening flags), and what its gcc has built in that ours lacks
+# (CONFIG_USE_MIPS16 is on by default for MIPS32r2 targets; OpenWrt's gcc
+# is configured --with-mips-plt; its libgcc is soft-float, Debian's is
+# tagged hard-float, hence --no-warn-mismatch as for this board)
+# (make size: the build "with OpenWrt's flags").
+OPENWRT_CFLAGS	= -Os -pipe -mno-branch-likely -mips32r2 -mtune=24kc -fno-caller-saves \
+		  -fno-plt -msoft-float -mips16 -minterlink-mips16
+OPENWRT_CC	= -fno-pie -no-pie -mplt -Wl,--no-warn-mismatch

@@ -8,20 +8,62 @@
 # between sections is not attributed to any part.
 # size.sh --line BOARD O: one line "BOARD FILE TEXT BEARSSL BEARSSL%" for
 # the per-board table of `make size`.
+# --packaged (before O): O/dotfwd is not stripped (custom board); FILE is
+# what OpenWrt's default RSTRIP (sstrip -z) leaves of it: stripped, cut
+# after the last byte a program header covers, trailing zeros dropped.
 set -eu
-line=
-if [ "$1" = --line ]; then
-	line=$2
-	shift 2
-fi
+line='' packaged=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--line)		line=$2; shift 2 ;;
+	--packaged)	packaged=1; shift ;;
+	*)		break ;;
+	esac
+done
 o=$1 cross=${2:-}
 bin=$o/dotfwd elf=$o/dotfwd.elf map=$o/dotfwd.map
 sz=${cross}size
 command -v "$sz" >/dev/null 2>&1 || sz=size
+re=${cross}readelf
+command -v "$re" >/dev/null 2>&1 || re=readelf
 
-file=$(wc -c <"$bin" | tr -d ' ')
+# sstrip_size FILE: the bytes `sstrip -z` would leave of FILE
+sstrip_size() {
+	t=$(mktemp "${TMPDIR:-/tmp}/dotfwd-size.XXXXXX")
+	st=${cross}strip
+	command -v "$st" >/dev/null 2>&1 || st='strip'
+	"$st" --strip-all -R .comment -o "$t" "$1"
+	end=$("$re" -hlW "$t" | awk '
+	function hex(s,   i, c, n) {
+		n = 0; s = tolower(substr(s, 3))
+		for (i = 1; i <= length(s); i++) {
+			c = index("0123456789abcdef", substr(s, i, 1))
+			if (c == 0) break
+			n = n * 16 + c - 1
+		}
+		return n
+	}
+	/Start of program headers:/ { ph = $5 }
+	/Size of program headers:/ { pe = $5 }
+	/Number of program headers:/ { pn = $5; e = ph + pe * pn }
+	$1 ~ /^[A-Z][A-Z0-9_]+$/ && $2 ~ /^0x/ && $5 ~ /^0x/ {
+		if (hex($2) + hex($5) > e) e = hex($2) + hex($5)
+	}
+	END { print e + 0 }')
+	z=$(head -c "$end" "$t" | od -An -v -tu1 | awk '
+	{ for (i = 1; i <= NF; i++) z = ($i == 0) ? z + 1 : 0 }
+	END { print z + 0 }')
+	rm -f "$t"
+	echo $((end - z))
+}
+
+if [ -n "$packaged" ]; then
+	file=$(sstrip_size "$bin")
+else
+	file=$(wc -c <"$bin" | tr -d ' ')
+fi
 if [ -z "$line" ]; then
-	echo "$bin: $file bytes (stripped file)"
+	echo "$bin: $file bytes (${packaged:+as packaged: }stripped file)"
 	"$sz" "$elf" | sed 's/^/  /'
 fi
 [ -f "$map" ] || { echo "  (no link map $map)"; exit 0; }
@@ -63,7 +105,7 @@ pend != "" && $1 ~ /^0x/ && $2 ~ /^0x/ && NF >= 3 {
 }
 END {
 	if (line != "") {
-		printf "%-26s %9d %9d %9d %6d%%\n", line, file, tot["text"], \
+		printf "%-32s %9d %9d %9d %6d%%\n", line, file, tot["text"], \
 		    sum["BearSSL", "text"], \
 		    tot["text"] ? 100 * sum["BearSSL", "text"] / tot["text"] : 0
 		exit

@@ -13,3 +13,8 @@ STATIC		= yes
 QEMU		= qemu-x86_64-static -cpu qemu64
 NEEDS		= x86_64-linux-musl-gcc:musl-tools
 TEST_NEEDS	= qemu-x86_64-static:qemu-user-static
+# OpenWrt 24.10's TARGET_CFLAGS for this CPU (x86/64, without -fhonour-copts
+# and the hardening flags), and what its gcc has built in that ours lacks
+# (make size: the build "with OpenWrt's flags").
+OPENWRT_CFLAGS	= -Os -pipe -fno-caller-saves -fno-plt
+OPENWRT_CC	= -fno-pie -no-pie

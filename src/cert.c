@@ -22,6 +22,10 @@
 #define DAYS_0_TO_1970	719528
 #define SECS_PER_DAY	86400
 
+/* Days before each month, non-leap year. */
+static const int mdays[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273,
+    304, 334 };
+
 /* A DER cursor: the bytes not read yet. */
 struct der {
 	const uint8_t	*p;
@@ -54,6 +58,8 @@ static int	tbs_skip_to_validity(const uint8_t *, size_t, struct der *);
 static int	validity_times(struct der *, int64_t *, int64_t *);
 static int	der_time(unsigned, const struct der *, int64_t *);
 static int	dec2(const uint8_t *, int, int, int *);
+static int32_t	days_to_year(int32_t);
+static void	put_dec(char *, int, int);
 
 static const br_x509_class cert_vtable = {
 	sizeof(struct cert_ctx),
@@ -613,9 +619,6 @@ dec2(const uint8_t *p, int lo, int hi, int *v)
 static int
 der_time(unsigned tag, const struct der *t, int64_t *out)
 {
-	/* Days before each month, non-leap year. */
-	static const int mdays[12] = { 0, 31, 59, 90, 120, 151, 181, 212,
-	    243, 273, 304, 334 };
 	const uint8_t *p = t->p;
 	size_t n = t->len, i;
 	int64_t y, days;
@@ -654,9 +657,57 @@ der_time(unsigned tag, const struct der *t, int64_t *out)
 	if (i != n - 1 || p[i] != 'Z')
 		return -1;
 
-	/* Days from 0000-01-01 to y-01-01, as BearSSL counts them. */
-	days = 365 * y + (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400;
-	days += mdays[mo - 1] + (mo > 2 && leap) + d - 1;
+	days = days_to_year((int32_t)y) + mdays[mo - 1] + (mo > 2 && leap) +
+	    d - 1;
 	*out = (days - DAYS_0_TO_1970) * SECS_PER_DAY + h * 3600 + mi * 60 + s;
 	return 0;
+}
+
+/* Days from 0000-01-01 to y-01-01 (0 <= y <= 9999), as BearSSL counts. */
+static int32_t
+days_to_year(int32_t y)
+{
+	return 365 * y + (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400;
+}
+
+/* see cert.h */
+void
+cert_fmt_date(int64_t unix_secs, char buf[CERT_DATE_LEN])
+{
+	int32_t days, y;
+	int mo, leap;
+
+	/*
+	 * 253402300799 is 9999-12-31 23:59:59.  86400 = 128 * 675, and the
+	 * seconds / 128 fit 32 bits: no 64-bit division on 32-bit CPUs.
+	 */
+	unix_secs = MIN(MAX(unix_secs, 0), INT64_C(253402300799));
+	days = (int32_t)((uint32_t)(unix_secs >> 7) / 675) + DAYS_0_TO_1970;
+	/* 146097 days every 400 years: a guess within a year, then exact */
+	y = days / 146097 * 400 + days % 146097 * 400 / 146097;
+	while (days_to_year(y + 1) <= days)
+		y++;
+	while (days_to_year(y) > days)
+		y--;
+	days -= days_to_year(y);
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	for (mo = 11; mdays[mo] + (mo >= 2 && leap) > days; mo--)
+		continue;
+	days -= mdays[mo] + (mo >= 2 && leap);
+	put_dec(buf, (int)y, 4);
+	buf[4] = '-';
+	put_dec(buf + 5, mo + 1, 2);
+	buf[7] = '-';
+	put_dec(buf + 8, (int)days + 1, 2);
+	buf[10] = '\0';
+}
+
+/* v (>= 0) as exactly n decimal digits at p. */
+static void
+put_dec(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
 }

@@ -94,6 +94,13 @@ int	cert_clock_synced(void);
 void	cert_set_time_floor(int64_t unix_secs);
 
 /*
+ * The UTC date of 'unix_secs' (0 if negative) as "YYYY-MM-DD" into buf
+ * (years 1970..9999); integer arithmetic only, no time zone code.
+ */
+#define CERT_DATE_LEN	11
+void	cert_fmt_date(int64_t unix_secs, char buf[CERT_DATE_LEN]);
+
+/*
  * Find the DER SubjectPublicKeyInfo (tag and length included) inside a
  * DER certificate of exactly 'len' bytes.  Returns 0 and sets
  * *spki and *spki_len, or -1.  (Unit-tested on its own.)

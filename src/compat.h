@@ -64,8 +64,9 @@ parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *v)
 #define EX_OS_		71
 #define EX_CONFIG_	78
 
+/* The Makefile gives both (the version: openwrt/dotfwd/Makefile). */
 #ifndef DOTFWD_VERSION
-#define DOTFWD_VERSION	"0.1.0"
+#define DOTFWD_VERSION	"unknown"
 #endif
 
 /* Wall clock floor for certificates (the build's date), seconds. */

@@ -20,17 +20,21 @@
 #include "priv.h"
 #include "qtab.h"
 #include "reload.h"
+#include "ring.h"
 #include "stats.h"
 #include "ta.h"
 #include "upstat.h"
 #include "upstream.h"
 
 #define DEFAULT_CONF	"/etc/config/dotfwd"
-#define UNPRIV_USER	"nobody"
+/* the OpenWrt package's system user; elsewhere, without it, "nobody" */
+#define UNPRIV_USER	"dotfwd"
+#define UNPRIV_FALLBACK	"nobody"
 
 static void	usage(void) DEAD;
 static void	on_signal(int);
 static int	status_main(int, char **);
+static int	version(void);
 
 static struct conf	 conf;	/* big: keep it off the stack */
 static struct qt	 qtab;
@@ -43,6 +47,23 @@ usage(void)
 	    "       dotfwd -V | --version\n"
 	    "       dotfwd status [-c FILE]\n");
 	exit(EX_USAGE_);
+}
+
+/* "dotfwd 0.1.0 (certificate clock floor 2026-11-27)" */
+static int
+version(void)
+{
+	char date[CERT_DATE_LEN];
+
+	if (DOTFWD_TIME_FLOOR <= 0) {
+		printf("dotfwd %s (no certificate clock floor)\n",
+		    DOTFWD_VERSION);
+		return 0;
+	}
+	cert_fmt_date(DOTFWD_TIME_FLOOR, date);
+	printf("dotfwd %s (certificate clock floor %s)\n", DOTFWD_VERSION,
+	    date);
+	return 0;
 }
 
 static void
@@ -103,10 +124,8 @@ main(int argc, char **argv)
 	int ch, check = 0, use_syslog = 0, verbose = 0, n, reloaded, synced = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
-	    strcmp(argv[1], "-V") == 0)) {
-		printf("dotfwd %s\n", DOTFWD_VERSION);
-		return 0;
-	}
+	    strcmp(argv[1], "-V") == 0))
+		return version();
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
 		return status_main(argc - 1, argv + 1);
 	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
@@ -124,8 +143,7 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'V':
-			printf("dotfwd %s\n", DOTFWD_VERSION);
-			return 0;
+			return version();
 		default:
 			usage();
 		}
@@ -174,12 +192,17 @@ main(int argc, char **argv)
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
 	loop_after(lsn_flush, NULL);	/* UDP answers, retries' included */
+	ring_init();
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
+	/* a reload carries totals, upstream health and the ring */
+	reload_restore();
+	ring_start();
 	reload_reap();	/* a copy that ended before this image ran */
 	st_status_init(file, ust_json, cert_clock_synced);
+	st_status_history(ring_json);
 	inh_drop_unused(1);
-	priv_drop(UNPRIV_USER);
+	priv_drop(UNPRIV_USER, UNPRIV_FALLBACK);
 	log_info("dotfwd %s %s: %d listen addresses, %d upstream "
 	    "sections, %zu KB of pools", DOTFWD_VERSION,
 	    reloaded ? "reloaded" : "started", conf.n_listen,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * priv.c: dropping root and the two capabilities kept for reloads.
- * Raw capget/capset (no libcap, no kernel headers in a musl sysroot).
+ * priv.c: dropping root to one capability, and lending it across a
+ * reload's execve.  Raw capget/capset/prctl (no libcap, no kernel headers
+ * in a musl sysroot).
  */
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -17,14 +18,24 @@
 #include "priv.h"
 
 #define CAPV3			0x20080522	/* _LINUX_CAPABILITY_VERSION_3 */
-#define CAP_DAC_READ_SEARCH_	2
 #define CAP_NET_BIND_SERVICE_	10
-#define BIT(c)			(1u << (c))
-#define KEPT	(BIT(CAP_DAC_READ_SEARCH_) | BIT(CAP_NET_BIND_SERVICE_))
+#define KEPT			(1u << CAP_NET_BIND_SERVICE_)
+#define CAP_MAX_			64	/* two 32-bit words */
 
+#ifndef PR_CAPBSET_DROP
+#define PR_CAPBSET_DROP		24
+#endif
+#ifndef PR_SET_NO_NEW_PRIVS
+#define PR_SET_NO_NEW_PRIVS	38
+#endif
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT		47
+#endif
+#ifndef PR_CAP_AMBIENT_RAISE
 #define PR_CAP_AMBIENT_RAISE	2
+#endif
+#ifndef PR_CAP_AMBIENT_CLEAR_ALL
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
 struct cap_hdr {
@@ -37,7 +48,12 @@ struct cap_data {
 	uint32_t	inheritable;
 };
 
-/* Only the first 32 capabilities matter here; the upper word is zero. */
+static int	cap_get(struct cap_data[2]);
+static int	cap_set(const struct cap_data[2]);
+static void	keep_only(uint32_t);
+static void	bounding_cut(void);
+static void	no_new_privs(void);
+
 static int
 cap_get(struct cap_data d[2])
 {
@@ -55,82 +71,109 @@ cap_set(const struct cap_data d[2])
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-/* Set CAP_DAC_READ_SEARCH in the effective set; returns 1 if that
- * changed it. */
-static int
-set_read(int on)
+/*
+ * Permitted and effective become (permitted & 'keep'), inheritable and
+ * ambient empty.  Lowering never fails for lack of privilege.
+ */
+static void
+keep_only(uint32_t keep)
 {
 	struct cap_data d[2];
-	uint32_t was;
 
-	if (cap_get(d) == -1 ||
-	    !(d[0].permitted & BIT(CAP_DAC_READ_SEARCH_)))
-		return 0;
-	was = d[0].effective & BIT(CAP_DAC_READ_SEARCH_);
-	if (on)
-		d[0].effective |= BIT(CAP_DAC_READ_SEARCH_);
-	else
-		d[0].effective &= ~BIT(CAP_DAC_READ_SEARCH_);
-	if ((d[0].effective & BIT(CAP_DAC_READ_SEARCH_)) == was)
-		return 0;
-	return cap_set(d) == 0;
-}
-
-/* see priv.h */
-void
-priv_read(int on)
-{
-	static int raised;	/* lower only what was raised here */
-
-	if (geteuid() == 0)
+	/* ambient first: it must stay a subset of permitted */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)	/* EINVAL: a kernel before 4.3 has none */
+		log_warn("clearing the ambient capabilities");
+	if (cap_get(d) == -1)
 		return;
-	if (on && !raised)
-		raised = set_read(1);
-	else if (!on && raised) {
-		set_read(0);
-		raised = 0;
-	}
+	d[0].permitted &= keep;
+	d[0].effective = d[0].permitted;
+	d[0].inheritable = 0;
+	memset(&d[1], 0, sizeof(d[1]));
+	if (cap_set(d) == -1)
+		log_warn("capset");
 }
 
-/* see priv.h */
-void
-priv_drop(const char *user)
+/* The bounding set down to KEPT (needs CAP_SETPCAP: root only). */
+static void
+bounding_cut(void)
 {
-	struct cap_data d[2];
-	struct passwd *pw;
 	int c;
 
+	for (c = 0; c < CAP_MAX_; c++) {
+		if (c == CAP_NET_BIND_SERVICE_)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1) {
+			if (errno != EINVAL)	/* past the kernel's last */
+				log_warn("dropping capability %d from the "
+				    "bounding set", c);
+			break;
+		}
+	}
+}
+
+/* No execve may ever grant privileges again (setuid, file caps). */
+static void
+no_new_privs(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		log_warn("PR_SET_NO_NEW_PRIVS");
+}
+
+/* see priv.h */
+void
+priv_drop(const char *user, const char *fallback)
+{
+	struct passwd *pw;
+	const char *name = user;
+
 	if (geteuid() != 0) {
-		(void)set_read(0);
+		keep_only(KEPT);
+		no_new_privs();
 		return;
 	}
-	if ((pw = getpwnam(user)) == NULL)
+	if ((pw = getpwnam(user)) == NULL && fallback != NULL &&
+	    (pw = getpwnam(fallback)) != NULL) {
+		log_warnx("no user %s: running as %s, which other programs "
+		    "may share", user, fallback);
+		name = fallback;
+	}
+	if (pw == NULL)
 		fatalx(EX_OS_, "no user %s to drop privileges to", user);
-	/* keep the permitted set across setuid, then trim it to KEPT */
+	if (pw->pw_uid == 0)
+		fatalx(EX_OS_, "user %s is root: not dropping privileges to "
+		    "it", name);
+	bounding_cut();
+	/* keep the permitted set across setuid, then trim it */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
 		log_warn("PR_SET_KEEPCAPS: a reload will not bind low ports");
 	/* as root, setgid/setuid set the real, effective and saved ids */
 	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1)
-		fatal(EX_OS_, "dropping privileges to %s", user);
+		fatal(EX_OS_, "dropping privileges to %s", name);
 	if (setuid(0) != -1)
 		fatalx(EX_OS_, "could regain root after dropping it");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	memset(d, 0, sizeof(d));
-	d[0].effective = BIT(CAP_NET_BIND_SERVICE_);
-	d[0].permitted = KEPT;
-	d[0].inheritable = KEPT;
-	if (cap_set(d) == -1) {
-		/* capabilities unsupported: run with none at all */
-		log_warn("capset: reloads will need readable config files");
-		memset(d, 0, sizeof(d));
-		(void)cap_set(d);
+	keep_only(KEPT);
+	no_new_privs();
+}
+
+/* see priv.h */
+void
+priv_exec(int on)
+{
+	struct cap_data d[2];
+
+	if (!on) {
+		keep_only(KEPT);
 		return;
 	}
-	/* ambient: kept across the reload's execve (Linux 4.3 and later) */
-	for (c = 0; c < 32; c++)
-		if ((KEPT & BIT(c)) && prctl(PR_CAP_AMBIENT,
-		    PR_CAP_AMBIENT_RAISE, c, 0, 0) == -1)
-			log_debug("ambient capability %d: %s", c,
-			    strerror(errno));
+	if (cap_get(d) == -1 || !(d[0].permitted & KEPT))
+		return;
+	/* ambient needs the capability inheritable as well */
+	d[0].inheritable = KEPT;
+	if (cap_set(d) == -1 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+	    CAP_NET_BIND_SERVICE_, 0, 0) == -1)
+		log_warn("SIGHUP: the new image will not bind ports below "
+		    "1024");
 }

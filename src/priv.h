@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * priv.h: privileges.  Started as root, dotfwd binds, then runs as an
- * unprivileged user that keeps exactly two capabilities so a SIGHUP
- * re-exec can still do its job: CAP_NET_BIND_SERVICE (bind a new port 53
- * address) and CAP_DAC_READ_SEARCH (read a root-only config), the latter
- * raised only around reading the configuration.  Both survive execve as
- * ambient capabilities.  Started unprivileged, nothing changes.
+ * priv.h: privileges.  Started as root, dotfwd binds its sockets, then
+ * runs as a dedicated user with one capability, CAP_NET_BIND_SERVICE
+ * (permitted and effective only; the bounding set is cut to it too), and
+ * no_new_privs set.  Nothing more: the configuration must be readable by
+ * that user's group, because a reload re-reads it.  A reload's execve
+ * would lose the capability, so priv_exec() lends it to the next image
+ * for the execve only (inheritable + ambient); that image's priv_drop()
+ * takes the loan back.  Started unprivileged, nothing is gained.
  */
 #ifndef PRIV_H
 #define PRIV_H
@@ -13,13 +15,18 @@
 #include "compat.h"
 
 /*
- * End of start-up.  As root: become 'user', keeping the two capabilities
- * (exits 71 on failure).  Otherwise (e.g. after a reload's exec, where
- * the ambient set made both effective): lower CAP_DAC_READ_SEARCH.
+ * End of start-up.  As root: become 'user' (or 'fallback' when there is
+ * no such user, with a warning), keeping CAP_NET_BIND_SERVICE only;
+ * exits 71 when it cannot.  Otherwise (a reload's new image, or started
+ * by a normal user): clear the inheritable and ambient sets and keep at
+ * most CAP_NET_BIND_SERVICE.  Either way no_new_privs is set.
  */
-void	priv_drop(const char *user);
-/* Raise (1) / lower (0) CAP_DAC_READ_SEARCH around reading config files;
- * a no-op when not held. */
-void	priv_read(int on);
+void	priv_drop(const char *user, const char *fallback);
+/*
+ * Around a reload's execve: 1 lends CAP_NET_BIND_SERVICE to the next
+ * image (inheritable + ambient), 0 takes it back when the execve failed.
+ * A no-op when the capability is not held.
+ */
+void	priv_exec(int on);
 
 #endif

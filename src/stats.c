@@ -35,6 +35,7 @@ static uint64_t	status_next(void *);
 static void	status_tick(void *, uint64_t);
 
 static size_t	(*up_json)(char *, size_t, size_t);
+static size_t	(*hist_json)(char *, size_t, size_t);
 static int	(*is_synced)(void);
 static char	*doc;			/* ST_JSON_CAP */
 static size_t	 doc_len, doc_off;
@@ -217,8 +218,51 @@ status_json(char *buf, size_t cap)
 	    st.q_tcp, st.answered, st.servfail, st.timeouts, st.refused,
 	    st.formerr, st.truncated, st.qtab_full);
 	len = up_json(buf, len, cap);
+	if (hist_json != NULL)
+		len = hist_json(buf, len, cap);
 	len = add(buf, len, cap, "}\n");
 	return len;
+}
+
+/* see stats.h */
+void
+st_status_history(size_t (*history)(char *, size_t, size_t))
+{
+	hist_json = history;
+}
+
+/* see stats.h */
+void
+st_carry(struct inh_wr *w)
+{
+	inh_wr_rec(w, INH_R_TOTALS, &st, sizeof(st));
+}
+
+/* see stats.h */
+int
+st_restore(const void *p, size_t len, int mode)
+{
+	uint64_t v[sizeof(struct st) / sizeof(uint64_t)], *to;
+	size_t i;
+
+	if (len != sizeof(st))
+		return -1;
+	memcpy(v, p, sizeof(v));
+	/* struct st is uint64_t counters after start_ms, nothing else */
+	to = (uint64_t *)(void *)&st;
+	for (i = 1; i < nitems(v); i++)
+		to[i] = (mode == INH_ADD ? to[i] : 0) + v[i];
+	return 0;
+}
+
+/* see stats.h */
+void
+st_reset_counts(void)
+{
+	uint64_t start = st.start_ms;
+
+	memset(&st, 0, sizeof(st));
+	st.start_ms = start;
 }
 
 /* see stats.h */

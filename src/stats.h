@@ -8,6 +8,8 @@
 
 #include "compat.h"
 
+/* start_ms, then uint64_t counters only: a reload carries and adds them
+ * as one array (st_restore), so a new counter needs nothing more. */
 struct st {
 	uint64_t	 start_ms;
 	uint64_t	 q_udp;		/* accepted queries by transport */
@@ -32,7 +34,12 @@ extern struct st st;
 /* Log the totals, one line. */
 void	st_log(uint64_t now_ms);
 
-#define ST_JSON_CAP	(64 * 1024)	/* a status document, at most */
+/*
+ * A status document, at most: the totals (< 1 KB), the history (ring.h:
+ * 3 x 120 numbers and 16 RTT columns of 120, < 24 KB with 253-character
+ * names) and 128 upstream addresses of < 600 bytes each (76 KB).
+ */
+#define ST_JSON_CAP	(128 * 1024)
 
 /*
  * Serve `dotfwd status`: a unix socket in the abstract namespace named
@@ -45,6 +52,23 @@ void	st_log(uint64_t now_ms);
 void	st_status_init(const char *conf_path,
 	    size_t (*upstreams)(char *buf, size_t len, size_t cap),
 	    int (*clock_synced)(void));
+
+/* The rest of the document after "upstreams": 'history' appends
+ * ", \"history\": {...}" (ring.c); start-up, after st_status_init. */
+void	st_status_history(size_t (*history)(char *buf, size_t len,
+	    size_t cap));
+
+/*
+ * Reload: st_carry writes the totals as an INH_R_TOTALS record;
+ * st_restore takes one (INH_RESTORE: the previous image's totals replace
+ * ours; INH_ADD: a drainer's are added), start_ms excepted (INH_ENV
+ * carries it); a record of another length is ignored (-1).
+ * st_reset_counts zeroes every counter but start_ms (the drainer).
+ */
+struct inh_wr;
+void	st_carry(struct inh_wr *);
+int	st_restore(const void *p, size_t len, int mode);
+void	st_reset_counts(void);
 
 /* Reload: the status listener (-1 if none) to hand over; closing it in
  * the copy that drains. */

@@ -16,6 +16,7 @@
 
 #include "cert.h"
 #include "dns.h"
+#include "inherit.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -55,6 +56,19 @@ struct up_addr {
 	uint64_t	 summary_ms;		/* next "still down" line */
 	char		 last_err[UP_ERR_CAP];
 	struct up_counts n;
+	int		 is_restored;	/* start-up: took a carried record */
+};
+
+/* One address as a reload carries it (INH_R_ADDR). */
+struct up_carried {
+	struct addr	 sa;				/* key */
+	char		 auth_name[CONF_NAME_CAP];	/* key */
+	struct up_counts n;
+	struct pol_health health;
+	int32_t		 is_down;
+	uint32_t	 n_fail_quiet;
+	uint64_t	 summary_ms;
+	char		 last_err[UP_ERR_CAP];
 };
 
 static struct up_conn *pick_conn(struct up_addr *);
@@ -659,8 +673,13 @@ void
 up_view(int i, struct up_view *v)
 {
 	const struct up_addr *a = &addrs[i];
+	struct pol_health hl;
 
 	BUG_ON(i < 0 || i >= n_addrs);
+	pol_health_get(a->idx, &hl);
+	v->backoff_ms = hl.backoff_ms;
+	v->retry_in_ms = hl.backoff_until_ms > loop_now() ?
+	    (uint32_t)MIN(hl.backoff_until_ms - loop_now(), UINT32_MAX) : 0;
 	v->sa = &a->sa;
 	v->name = a->name;
 	v->auth_name = a->u->auth_name;
@@ -668,4 +687,113 @@ up_view(int i, struct up_view *v)
 	v->last_err = a->last_err;
 	v->rtt_ms = pol_rtt_ms(a->idx);
 	v->n = &a->n;
+}
+
+/* see upstream.h */
+uint32_t
+up_rtt_take(int i)
+{
+	BUG_ON(i < 0 || i >= n_addrs);
+	return pol_rtt_take(addrs[i].idx);
+}
+
+/* see upstream.h */
+void
+up_carry(struct inh_wr *w)
+{
+	struct up_carried c;
+	const struct up_addr *a;
+	int i;
+
+	for (i = 0; i < n_addrs; i++) {
+		a = &addrs[i];
+		memset(&c, 0, sizeof(c));
+		c.sa = a->sa;
+		snprintf(c.auth_name, sizeof(c.auth_name), "%s",
+		    a->u->auth_name);
+		c.n = a->n;
+		pol_health_get(a->idx, &c.health);
+		c.is_down = a->is_down;
+		c.n_fail_quiet = a->n_fail_quiet;
+		c.summary_ms = a->summary_ms;
+		memcpy(c.last_err, a->last_err, sizeof(c.last_err));
+		inh_wr_rec(w, INH_R_ADDR, &c, sizeof(c));
+	}
+}
+
+/* A key from another image: an IP address with a port and a name. */
+static int
+carried_key_ok(const struct up_carried *c)
+{
+	int f = c->sa.u.sa.sa_family;
+
+	if (f == AF_INET && c->sa.len != sizeof(c->sa.u.sin))
+		return 0;
+	if (f == AF_INET6 && c->sa.len != sizeof(c->sa.u.sin6))
+		return 0;
+	return (f == AF_INET || f == AF_INET6) &&
+	    memchr(c->auth_name, '\0', sizeof(c->auth_name)) != NULL;
+}
+
+static void
+add_counts(struct up_counts *to, const struct up_counts *from)
+{
+	int k;
+
+	to->queries += from->queries;
+	to->answers += from->answers;
+	to->timeouts += from->timeouts;
+	to->resent += from->resent;
+	to->handshakes += from->handshakes;
+	to->resumed += from->resumed;
+	to->failures += from->failures;
+	for (k = 0; k < UC_F_N; k++)
+		to->fail[k] += from->fail[k];
+}
+
+/* see upstream.h */
+int
+up_restore(const void *p, size_t len, int mode)
+{
+	struct up_carried c;
+	struct up_addr *a;
+	uint64_t now = loop_clock();
+	int i;
+
+	if (len != sizeof(c))
+		return -1;
+	memcpy(&c, p, sizeof(c));
+	if (!carried_key_ok(&c))
+		return -1;
+	for (i = 0; i < n_addrs; i++) {
+		a = &addrs[i];
+		if ((mode == INH_RESTORE && a->is_restored) ||
+		    !addr_eq(&a->sa, &c.sa) ||
+		    strcmp(a->u->auth_name, c.auth_name) != 0)
+			continue;
+		if (mode == INH_ADD) {
+			add_counts(&a->n, &c.n);
+			return 0;
+		}
+		a->is_restored = 1;
+		a->n = c.n;
+		pol_health_set(a->idx, &c.health, now);
+		a->is_down = c.is_down != 0;
+		a->n_fail_quiet = c.n_fail_quiet;
+		a->summary_ms = MIN(c.summary_ms, now + UP_DOWN_SUMMARY_MS);
+		c.last_err[sizeof(c.last_err) - 1] = '\0';
+		memcpy(a->last_err, c.last_err, sizeof(a->last_err));
+		return 0;
+	}
+	return -1;
+}
+
+/* see upstream.h */
+void
+up_reset_counts(void)
+{
+	int i;
+
+	for (i = 0; i < n_addrs; i++)
+		memset(&addrs[i].n, 0, sizeof(addrs[i].n));
 }

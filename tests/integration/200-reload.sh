@@ -6,8 +6,9 @@
 # 1 s by upstream A) are answered by a forked copy that then exits, while
 # new ones go to the new upstream B.  A listen address added is served, a
 # removed one closed.  A file with errors is refused with FILE:LINE and the
-# old configuration keeps answering.  The config is 0600 in a 0700 folder:
-# after dropping root the daemon still reads it (CAP_DAC_READ_SEARCH).
+# old configuration keeps answering.  As root, the config is 0640 in a
+# 0750 folder, both of the daemon's group once it has dropped root (as the
+# OpenWrt init script sets it): nothing else lets it read the file.
 . "$(dirname "$0")/lib.sh"
 need dig python3 openssl
 need_dotfwd
@@ -18,7 +19,7 @@ read -r PA PB DP DP2 <<<"$(free_port 4)" || bail "$SCRIPT: free ports"
 start_dotfault A "$PA" --delay 1000 --delay-slow-only
 start_dotfault B "$PB"
 D="$T/etc"
-mkdir -m 0700 "$D"
+mkdir -m 0750 "$D"
 C="$D/dotfwd.conf"
 # conf VERSION LISTEN_PORTS... : the config, upstream A (v1) or B (v2)
 conf() {
@@ -28,13 +29,20 @@ conf() {
 	: >"$C.new"
 	conf_main "$C.new" "$1" listen="${l# }" allow=127.0.0.0/8 timeout_ms=3000
 	conf_upstream "$C.new" u1 address="127.0.0.1:$up" auth_name=dot.test
-	chmod 0600 "$C.new"
+	chmod 0640 "$C.new"
+	# the daemon's group (as root), as the init script sets it
+	[ -z "${DGID:-}" ] || chgrp "$DGID" "$C.new" "$D"
 	mv "$C.new" "$C"	# as uci commit does: a new file renamed over
 }
 conf "$PA" "$DP"
 start_dotfwd "$C" "$DP"
 PID=$DF_PID
 uid_of() { awk '/^Uid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+DGID=
+if [ "$(id -u)" = 0 ]; then
+	DGID=$(awk '/^Gid:/ {print $2}' "/proc/$PID/status")
+	chgrp "$DGID" "$T" "$D" "$C" && chmod g+x "$T"	# the way to $C
+fi
 if [ "$(id -u)" = 0 ]; then
 	check "started as root: runs as an unprivileged user (uid $(uid_of "$PID"))" \
 	    eval '[ -n "$(uid_of "$PID")" ] && [ "$(uid_of "$PID")" != 0 ]'

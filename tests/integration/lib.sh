@@ -26,6 +26,9 @@ SCRIPT=$(basename "$0" .sh)
 DNSQ="$LIB_DIR/dnsq.py"
 
 T=$(mktemp -d "/tmp/dotfwd-it.$SCRIPT.XXXXXX") || { echo "not ok - $SCRIPT: mktemp"; exit 1; }
+# started as root, the daemon re-reads its config on SIGHUP as an
+# unprivileged user (no capability to read past permissions): let it in
+chmod 0711 "$T"
 PORT_LOCKS=/tmp/dotfwd-it-ports
 PIDS=()			# every process we started, stopped by cleanup
 N_OK=0

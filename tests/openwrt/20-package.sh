@@ -5,8 +5,9 @@
 # what the package promises (Cloudflare and Quad9 over IPv4 and IPv6 with
 # their auth names, listen 127.0.0.1:5453 and [::1]:5453, enabled/dnsmasq
 # on, intercept off); the package Makefile agrees with the project
-# (PKG_VERSION = VERSION, BearSSL hash = board/fetch.sh pin) and installs
-# files that exist.
+# (PKG_VERSION is the version make and dotfwd -V use, BearSSL hash =
+# board/fetch.sh pin) and installs files that exist, the binary from where
+# the custom board (CC given, as the SDK does) writes it.
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 PKG=openwrt/dotfwd
@@ -48,8 +49,15 @@ done
 
 mkvar() { sed -n "s/^$1[[:space:]]*:*=[[:space:]]*//p" "$2" | head -n1; }
 pv=$(mkvar PKG_VERSION $PKG/Makefile)
-v=$(mkvar VERSION Makefile)
-check "PKG_VERSION ($pv) = project VERSION ($v)" test -n "$pv" -a "$pv" = "$v"
+v=$(make -s print-version | sed -n "s/^VERSION='\(.*\)'$/\1/p")
+check "PKG_VERSION ($pv) = the project's version (make print-version: $v)" \
+    test -n "$pv" -a "$pv" = "$v"
+if [ -n "${DOTFWD:-}" ]; then
+	# shellcheck disable=SC2086
+	dv=$($DOTFWD -V 2>&1)
+	check "dotfwd -V ($dv) names PKG_VERSION" \
+	    eval 'case "$dv" in "dotfwd $pv (certificate clock floor "*")") ;; *) false ;; esac'
+fi
 rel=$(mkvar PKG_RELEASE $PKG/Makefile)
 check "PKG_RELEASE ($rel) is an integer (apk)" \
     eval 'case "$rel" in ""|*[!0-9]*) false ;; esac'
@@ -57,9 +65,17 @@ pin=$(sed -n 's/^BEARSSL_SHA256=//p' board/fetch.sh)
 check "Download/bearssl HASH = board/fetch.sh pin" \
     grep -q "HASH:=$pin\$" $PKG/Makefile
 check "BuildPackage signature" grep -q 'call BuildPackage,dotfwd' $PKG/Makefile
-for f in $(sed -n 's#.*\./\(files/[^ ]*\) .*#\1#p' $PKG/Makefile); do
+# every ./file the install section names, and the binary's path
+inst=$(sed -n '/^define Package\/dotfwd\/install/,/^endef/p' $PKG/Makefile)
+n=0
+for f in $(printf '%s\n' "$inst" | grep -o '\./[^ ]*'); do
+	n=$((n + 1))
 	check "installed file exists: $f" test -f "$PKG/$f"
 done
+check "the install section names files ($n)" test "$n" -ge 3
+o=$(make -s CC=cc print-env | sed -n "s/^O='\(.*\)'$/\1/p")
+check "the binary is installed from the custom board's output ($o/dotfwd)" \
+    eval 'printf "%s\n" "$inst" | grep -qF "\$(PKG_BUILD_DIR)/$o/dotfwd "'
 check "conffiles lists /etc/config/dotfwd" \
     eval "sed -n '/conffiles/,/endef/p' $PKG/Makefile | grep -qx /etc/config/dotfwd"
 exit $failed

@@ -740,6 +740,57 @@ t_time_floor(void)
 	return r;
 }
 
+/* cert_fmt_date: the civil date of a time, as `date -u +%F` prints it. */
+static int
+t_fmt_date(void)
+{
+	static const struct {
+		int64_t		 t;
+		const char	*want;
+	} v[] = {
+		{ 0, "1970-01-01" },
+		{ 86399, "1970-01-01" },
+		{ 86400, "1970-01-02" },
+		{ 951782399, "2000-02-28" },
+		{ 951782400, "2000-02-29" },	/* 2000 is a leap year */
+		{ 951868800, "2000-03-01" },
+		{ 1795753155, "2026-11-27" },
+		{ 4107542399, "2100-02-28" },	/* 2100 is not */
+		{ 4107542400, "2100-03-01" },
+		{ 253402300799, "9999-12-31" },
+		{ 253402300800, "9999-12-31" },	/* clamped */
+		{ -5, "1970-01-01" },		/* clamped */
+	};
+	char buf[CERT_DATE_LEN], prev[CERT_DATE_LEN];
+	int64_t day;
+	size_t i;
+	int y, m, d, py, pm, pd, mlen;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		cert_fmt_date(v[i].t, buf);
+		T_EQ_STR(buf, v[i].want);
+	}
+	/* every day to 2200 follows the one before it */
+	cert_fmt_date(0, prev);
+	for (day = 1; day < 84000; day++) {
+		cert_fmt_date(day * 86400 + day % 86400, buf);
+		if (sscanf(prev, "%d-%d-%d", &py, &pm, &pd) != 3 ||
+		    sscanf(buf, "%d-%d-%d", &y, &m, &d) != 3)
+			T_FAIL("day %lld: \"%s\" after \"%s\"", (long long)day,
+			    buf, prev);
+		mlen = pm == 2 ? 28 + ((py % 4 == 0 && py % 100 != 0) ||
+		    py % 400 == 0) : 30 + ((pm + pm / 8) % 2);
+		if (!(y == py && m == pm && d == pd + 1) &&
+		    !(y == py && m == pm + 1 && d == 1 && pd == mlen) &&
+		    !(y == py + 1 && m == 1 && d == 1 && pm == 12 && pd == 31))
+			T_FAIL("day %lld: \"%s\" after \"%s\"", (long long)day,
+			    buf, prev);
+		memcpy(prev, buf, sizeof(prev));
+	}
+	T_EQ_STR(buf, "2199-12-25");
+	return 0;
+}
+
 static int
 t_chain_rsa(void)
 {
@@ -1167,6 +1218,7 @@ static const struct t_case cases[] = {
 	{ "chain_ec",		t_chain_ec },
 	{ "chain_rsa",		t_chain_rsa },
 	{ "time_floor",		t_time_floor },
+	{ "fmt_date",		t_fmt_date },
 	{ "name_mismatch",	t_name_mismatch },
 	{ "no_name",		t_no_name },
 	{ "unknown_ca",		t_unknown_ca },
