@@ -62,7 +62,7 @@ enum cl_state { CL_FREE, CL_OPEN, CL_EOF };
 
 struct lsn_client {
 	enum cl_state	 state;
-	int		 fd;		/* -1 when FREE */
+	int		 fd;		/* while not FREE */
 	int		 h;
 	uint32_t	 gen;
 	int		 resume;	/* frames wait in 'in': parse them */
@@ -101,6 +101,7 @@ static struct qt	*qt;
 static struct lsn_sock	*socks;
 static int		 n_socks;
 static struct lsn_client *clients;
+static uint8_t		*client_out;	/* LSN_OUT_CAP per client */
 static int		 n_clients;
 static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
@@ -172,12 +173,10 @@ lsn_init(const struct conf *c, struct qt *t)
 			socks[i].fd = open_sock(&socks[i].addr,
 			    socks[i].is_tcp ? SOCK_STREAM : SOCK_DGRAM);
 	n_clients = (int)c->max_tcp_clients;
+	/* zeroed: every client CL_FREE; nothing is written before one
+	 * comes, so the slots and buffers never used stay out of RSS */
 	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
-	for (i = 0; i < n_clients; i++) {
-		clients[i].state = CL_FREE;
-		clients[i].fd = -1;
-		clients[i].out = mem_alloc(LSN_OUT_CAP);
-	}
+	client_out = mem_alloc(LSN_OUT_CAP * (size_t)n_clients);
 }
 
 /* see listen.h */
@@ -487,6 +486,7 @@ tcp_accept(void *arg, short revents)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
+		cl->out = client_out + (size_t)i * LSN_OUT_CAP;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
