@@ -119,15 +119,18 @@ int
 be_submit(int slot)
 {
 	struct qt_slot *s = &qt->slot[slot];
+	uint8_t q[QT_Q_MAX];	/* no padding here (see server.c) */
 	ssize_t n;
 	int tries;
 
 	BUG_ON(s->state != QT_WAIT || s->origin != QT_SRV);
 	s->srv |= QT_SRV_BACKEND;
 	s->srv &= (uint8_t)~QT_SRV_TCP;
+	BUG_ON(s->qlen > sizeof(q));
+	qt_query_copy(qt, slot, 0, q, s->qlen);
 	/* a refusal may be the ICMP of an earlier datagram: try twice */
 	for (tries = 0; tries < 2; tries++) {
-		n = send(udp_fd, s->q, s->qlen, 0);
+		n = send(udp_fd, q, s->qlen, 0);
 		if (n == (ssize_t)s->qlen) {
 			qt_sent(qt, slot, loop_now());
 			return 0;
@@ -172,7 +175,9 @@ static void
 match(uint8_t *msg, size_t len, int cut, int from_tcp)
 {
 	struct qt_slot *s;
-	struct dns_msg m;
+	struct dns_msg m, qm;
+	const uint8_t *q;
+	size_t kept;
 	int i;
 
 	if (len < DNS_HDR_LEN || (i = qt_lookup(qt, dns_get16(msg))) == -1)
@@ -185,9 +190,10 @@ match(uint8_t *msg, size_t len, int cut, int from_tcp)
 		tcp_queue(i);
 		return;
 	}
+	q = qt_query(qt, i, &kept, &qm);
 	if (dns_parse_answer(msg, len, &m) != DNS_OK ||
 	    !(m.flags & DNS_F_QR) || m.qdcount != 1 ||
-	    !dns_same_question(msg, &m, s->q, &s->m)) {
+	    !dns_same_question(msg, &m, q, &qm)) {
 		log_debug("backend %s: answer %u does not match its query",
 		    be_name, (unsigned)dns_get16(msg));
 		return;
@@ -211,7 +217,7 @@ tcp_queue(int slot)
 		return;
 	}
 	dns_put16(tcp.tx + tcp.tx_len, s->qlen);
-	memcpy(tcp.tx + tcp.tx_len + 2, s->q, s->qlen);
+	qt_query_copy(qt, slot, 0, tcp.tx + tcp.tx_len + 2, s->qlen);
 	tcp.tx_len += 2 + (size_t)s->qlen;
 	s->srv |= QT_SRV_TCP;
 	if (tcp.state == BT_CLOSED)

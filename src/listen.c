@@ -2,14 +2,18 @@
 /*
  * listen.c: LAN sockets.  UDP datagrams and TCP frames become queries
  * through check_query(), the one place for the client-visible policy;
- * answers and errors go back through lsn_answer()/lsn_fail().  TCP
- * clients live in a fixed pool: a source outside `allow` or over its
- * source_tcp share is closed at accept; a full pool closes an idle
- * client of its heaviest source for a newcomer, or (every client busy)
- * pauses accept for a second.  Each source's queries in flight are
- * capped too (source.c counts).
+ * answers and errors go back through lsn_answer()/lsn_fail().  UDP is
+ * read with recvmmsg() and answers leave together with sendmmsg() at the
+ * end of the loop iteration (lsn_flush).  TCP clients live in a fixed
+ * pool: a source outside `allow` or over its source_tcp share is closed
+ * at accept; a full pool closes an idle client of its heaviest source
+ * for a newcomer, or (every client busy) pauses accept for a second.
+ * Each source's queries in flight are capped too (source.c counts).
  */
+#define _GNU_SOURCE		/* recvmmsg(), sendmmsg(): Linux */
+
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -33,6 +37,9 @@
 #include "upstream.h"
 
 #define LSN_UDP_BATCH	32	/* datagrams per wakeup, for fairness */
+#define LSN_MMSG	16	/* datagrams per recvmmsg/sendmmsg call */
+#define LSN_TX_CAP	4096	/* answer bytes waiting for sendmmsg; a
+				 * bigger answer is sent on its own */
 #define LSN_ACCEPT_BATCH 8
 #define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */
 #define LSN_TCP_IDLE_MS	10000	/* RFC 7766 6.2.3: close idle clients;
@@ -42,8 +49,8 @@
 #define LSN_LIMIT_LOG_MS 60000	/* a limit hit: one line a minute */
 #define LSN_OUT_CAP	16384	/* unsent answers per client; beyond it
 				 * the client is not reading: close it */
-#define LSN_RECV_CAP	4096	/* a UDP query larger than DNS_QUERY_MAX
-				 * gets FORMERR */
+#define LSN_RECV_CAP	(DNS_QUERY_MAX + 1)	/* a longer UDP query is
+				 * cut here, so it is still too long: FORMERR */
 #define LSN_REPLY_CAP	(DNS_QUERY_MAX + 64)
 
 struct lsn_sock {
@@ -63,7 +70,7 @@ enum cl_state { CL_FREE, CL_OPEN, CL_EOF };
 
 struct lsn_client {
 	enum cl_state	 state;
-	int		 fd;		/* -1 when FREE */
+	int		 fd;		/* while not FREE */
 	int		 h;
 	uint32_t	 gen;
 	int		 resume;	/* frames wait in 'in': parse them */
@@ -102,12 +109,15 @@ static void	reply_now(struct lsn_sock *, struct lsn_client *,
 		    const union addr_sa *, socklen_t, const uint8_t *, size_t,
 		    const struct dns_msg *, int, int);
 static void	listeners_events(void);
+static void	udp_send(struct lsn_sock *, const union addr_sa *, socklen_t,
+		    const uint8_t *, size_t);
 
 static const struct conf *cf;
 static struct qt	*qt;
 static struct lsn_sock	*socks;
 static int		 n_socks;
 static struct lsn_client *clients;
+static uint8_t		*client_out;	/* LSN_OUT_CAP per client */
 static int		 n_clients;
 static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
@@ -116,8 +126,20 @@ static int		 draining;	/* a reload's forked copy */
 static void		(*foreign_answer)(int, uint8_t *, size_t,
 			    const struct dns_msg *);
 static void		(*foreign_fail)(int, int);
-static uint8_t		 rxbuf[LSN_RECV_CAP];
 static struct log_rl	 rl_pause, rl_tcp_src, rl_query_src;
+/* UDP in: one recvmmsg() call's datagrams */
+static uint8_t		 rx_buf[LSN_MMSG][LSN_RECV_CAP];
+static union addr_sa	 rx_peer[LSN_MMSG];
+static struct iovec	 rx_iov[LSN_MMSG];
+static struct mmsghdr	 rx_msg[LSN_MMSG];
+/* UDP out: answers of this loop iteration, for one socket */
+static struct lsn_sock	*tx_sock;
+static uint8_t		 tx_buf[LSN_TX_CAP];
+static size_t		 tx_len;
+static union addr_sa	 tx_peer[LSN_MMSG];
+static struct iovec	 tx_iov[LSN_MMSG];
+static struct mmsghdr	 tx_msg[LSN_MMSG];
+static int		 n_tx;
 
 /* see listen.h */
 int
@@ -171,17 +193,15 @@ lsn_init(const struct conf *c, struct qt *t)
 			socks[i].fd = open_sock(&socks[i].addr,
 			    socks[i].is_tcp ? SOCK_STREAM : SOCK_DGRAM);
 	n_clients = (int)c->max_tcp_clients;
+	/* zeroed: every client CL_FREE; nothing is written before one
+	 * comes, so the slots and buffers never used stay out of RSS */
 	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
 	/* every TCP client and every slot holds one source reference */
 	src_init(n_clients + (int)c->max_inflight);
 	log_rl_init(&rl_pause, LSN_LIMIT_LOG_MS, 1);
 	log_rl_init(&rl_tcp_src, LSN_LIMIT_LOG_MS, 1);
 	log_rl_init(&rl_query_src, LSN_LIMIT_LOG_MS, 1);
-	for (i = 0; i < n_clients; i++) {
-		clients[i].state = CL_FREE;
-		clients[i].fd = -1;
-		clients[i].out = mem_alloc(LSN_OUT_CAP);
-	}
+	client_out = mem_alloc(LSN_OUT_CAP * (size_t)n_clients);
 }
 
 /* see listen.h */
@@ -275,23 +295,94 @@ static void
 udp_read(void *arg, short revents)
 {
 	struct lsn_sock *s = arg;
-	union addr_sa peer;
-	socklen_t plen;
-	ssize_t n;
-	int i;
+	struct msghdr *h;
+	int i, n, got;
 
 	(void)revents;
-	for (i = 0; i < LSN_UDP_BATCH; i++) {
-		plen = sizeof(peer);
-		n = recvfrom(s->fd, rxbuf, sizeof(rxbuf), 0, &peer.sa, &plen);
+	for (got = 0; got < LSN_UDP_BATCH; got += n) {
+		for (i = 0; i < LSN_MMSG; i++) {
+			h = &rx_msg[i].msg_hdr;
+			memset(h, 0, sizeof(*h));
+			rx_iov[i].iov_base = rx_buf[i];
+			rx_iov[i].iov_len = sizeof(rx_buf[i]);
+			h->msg_iov = &rx_iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &rx_peer[i];
+			h->msg_namelen = sizeof(rx_peer[i]);
+		}
+		n = recvmmsg(s->fd, rx_msg, LSN_MMSG, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
-				log_debug("udp recvfrom: %s", log_errstr(errno));
+				log_debug("udp recvmmsg: %s", log_errstr(errno));
 			return;
 		}
-		check_query(s, NULL, &peer, plen, rxbuf, (size_t)n);
+		for (i = 0; i < n; i++)
+			check_query(s, NULL, &rx_peer[i],
+			    rx_msg[i].msg_hdr.msg_namelen, rx_buf[i],
+			    rx_msg[i].msg_len);
+		/* fewer than asked: the socket is empty, poll() tells when
+		 * more come (saves the call that would say EAGAIN) */
+		if (n < LSN_MMSG)
+			return;
 	}
+}
+
+/* Queue one UDP answer for lsn_flush (or send it now when it does not
+ * fit); a failed send is dropped, as the client will ask again. */
+static void
+udp_send(struct lsn_sock *s, const union addr_sa *peer, socklen_t plen,
+    const uint8_t *msg, size_t len)
+{
+	struct msghdr *h;
+
+	if (n_tx > 0 && (s != tx_sock || n_tx == LSN_MMSG ||
+	    len > sizeof(tx_buf) - tx_len))
+		lsn_flush(NULL);
+	if (len > sizeof(tx_buf)) {
+		if (sendto(s->fd, msg, len, 0, &peer->sa, plen) == -1)
+			log_debug("udp sendto: %s", log_errstr(errno));
+		return;
+	}
+	tx_sock = s;
+	memcpy(tx_buf + tx_len, msg, len);
+	tx_peer[n_tx] = *peer;
+	tx_iov[n_tx].iov_base = tx_buf + tx_len;
+	tx_iov[n_tx].iov_len = len;
+	h = &tx_msg[n_tx].msg_hdr;
+	memset(h, 0, sizeof(*h));
+	h->msg_iov = &tx_iov[n_tx];
+	h->msg_iovlen = 1;
+	h->msg_name = &tx_peer[n_tx];
+	h->msg_namelen = plen;
+	tx_len += len;
+	n_tx++;
+}
+
+/* see listen.h */
+void
+lsn_flush(void *arg)
+{
+	int off, n;
+
+	(void)arg;
+	for (off = 0; off < n_tx; off += n) {
+		/*
+		 * The system call itself: 64-bit musl's sendmmsg() is a
+		 * loop of sendmsg() calls, as its msghdr has padding the
+		 * kernel's has not; ours is zeroed and carries no control
+		 * data, so the kernel reads it right.
+		 */
+		n = (int)syscall(SYS_sendmmsg, tx_sock->fd, tx_msg + off,
+		    (unsigned)(n_tx - off), 0);
+		if (n == -1) {
+			/* that datagram is lost, as with sendto */
+			log_debug("udp sendmmsg: %s", log_errstr(errno));
+			n = 1;
+		}
+	}
+	n_tx = 0;
+	tx_len = 0;
 }
 
 /*
@@ -372,9 +463,7 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		q->origin = QT_UDP;
 		q->lsn = (int32_t)(s - socks);
 	}
-	q->qlen = (uint16_t)dns_build_upstream(q->q, sizeof(q->q), buf, &m,
-	    qt_id(qt, i), cf->padding, 1);
-	if (q->qlen == 0 || dns_parse_query(q->q, q->qlen, &q->m) != DNS_OK) {
+	if (qt_set_query(qt, i, buf, &m, cf->padding, 1) == -1) {
 		/* cannot happen for a query that parsed; answer anyway */
 		lsn_fail(i, DNS_RC_SERVFAIL);
 		return;
@@ -396,8 +485,8 @@ reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
 		return;
 	if (cl != NULL)
 		client_send(cl, out, n);
-	else if (sendto(s->fd, out, n, 0, &peer->sa, plen) == -1)
-		log_debug("udp sendto: %s", log_errstr(errno));
+	else
+		udp_send(s, peer, plen, out, n);
 }
 
 /* Close an accepted socket we will not serve, with RST: no FIN
@@ -470,6 +559,7 @@ tcp_accept(void *arg, short revents)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
+		cl->out = client_out + (size_t)i * LSN_OUT_CAP;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -801,24 +891,24 @@ deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
 		client_send(cl, msg, len);
 		if (cl->state != CL_FREE)
 			client_events(cl);
-	} else if (sendto(socks[q->lsn].fd, msg, len, 0, &q->peer.sa,
-	    q->peer_len) == -1)
-		log_debug("udp sendto: %s", log_errstr(errno));
+	} else
+		udp_send(&socks[q->lsn], &q->peer, q->peer_len, msg, len);
 }
 
 /* SERVFAIL & co for a slot, from its stored question. */
 static void
-reply_error(struct qt_slot *q, struct lsn_client *cl, int rcode)
+reply_error(int slot, struct lsn_client *cl, int rcode)
 {
+	struct qt_slot *q = &qt->slot[slot];
+	const uint8_t *qb;
 	struct dns_msg m;
 	uint8_t out[LSN_REPLY_CAP];
-	size_t n;
+	size_t n, kept;
 
 	if (rcode == DNS_RC_SERVFAIL)
 		st.servfail++;
-	m = q->m;
-	m.has_opt = q->client_edns;
-	n = dns_error_reply(out, sizeof(out), q->q, q->qlen, &m, 1, rcode);
+	qb = qt_query(qt, slot, &kept, &m);
+	n = dns_error_reply(out, sizeof(out), qb, kept, &m, 1, rcode);
 	if (n < DNS_HDR_LEN)
 		return;
 	out[0] = (uint8_t)(q->client_id >> 8);
@@ -842,18 +932,17 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 	struct qt_slot *q = &qt->slot[slot];
 	struct lsn_client *cl;
 	struct dns_msg cm, m2;
-	size_t n;
+	const uint8_t *qb;
+	size_t n, kept;
 
 	if (q->origin == QT_SRV) {
 		foreign_answer(slot, msg, len, m);
 		return;
 	}
 	if (slot_client(q, &cl) == 0) {
-		/* q->q carries our OPT; the answer's OPT follows the client */
-		cm = q->m;
-		cm.has_opt = q->client_edns;
-		n = dns_answer_for_client(msg, len, m, q->client_id, q->q,
-		    &cm);
+		/* the answer's OPT follows the client's query */
+		qb = qt_query(qt, slot, &kept, &cm);
+		n = dns_answer_for_client(msg, len, m, q->client_id, qb, &cm);
 		if (n != 0 && cl == NULL && n > q->udp_size) {
 			if (dns_parse_answer(msg, n, &m2) == DNS_OK)
 				n = dns_truncate(msg, n, q->udp_size, &m2,
@@ -866,7 +955,7 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 			st.answered++;
 			deliver(q, cl, msg, n);
 		} else
-			reply_error(q, cl, DNS_RC_SERVFAIL);
+			reply_error(slot, cl, DNS_RC_SERVFAIL);
 	} else
 		st.abandoned++;
 	slot_release(slot);
@@ -884,7 +973,7 @@ lsn_fail(int slot, int rcode)
 		return;
 	}
 	if (slot_client(q, &cl) == 0)
-		reply_error(q, cl, rcode);
+		reply_error(slot, cl, rcode);
 	else
 		st.abandoned++;
 	slot_release(slot);

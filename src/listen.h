@@ -47,6 +47,11 @@ void	lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
 enum { LSN_FRAME_OK, LSN_FRAME_MORE, LSN_FRAME_BAD };
 int	lsn_frame(const uint8_t *buf, size_t len, size_t *flen);
 
+/* Send the UDP answers queued this loop iteration (a loop_after hook,
+ * registered after the upstream pool's, whose retries may answer too).
+ * arg is unused. */
+void	lsn_flush(void *arg);
+
 /* Answer SERVFAIL to every slot past its deadline (loop timer). */
 uint64_t lsn_next_deadline(void *);
 void	lsn_expire(void *, uint64_t now_ms);

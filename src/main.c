@@ -207,6 +207,7 @@ main(int argc, char **argv)
 	    srv_max_fds(&conf) + 3);
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
+	loop_after(lsn_flush, NULL);	/* UDP answers, retries' included */
 	ring_init();
 	srv_start();	/* after up_init: its flush follows theirs */
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);

@@ -57,7 +57,7 @@ static void	on_answer(struct uc *, uint8_t *, size_t);
 static void	on_fail(struct uc *, enum uc_fail, const char *);
 static void	conn_line(void);
 static void	pin_text(const uint8_t *, char *, size_t);
-static const char *qname(const struct qt_slot *, char *, size_t);
+static void	qname(int, char *, size_t, unsigned *);
 static uint64_t	q_next(void *);
 static void	q_tick(void *, uint64_t);
 static void	finish(void);
@@ -74,6 +74,7 @@ static struct q_item	*items;
 static size_t		 n_items, cap_items, n_next, n_done, n_answered;
 static int		 batch;		/* -f */
 static int		 insecure;	/* -k */
+static struct cert_leaf	 leaf;		/* its CN and pin are printed */
 static int		 n_pin;
 static uint8_t		 pins[Q_MAX_PINS][32];
 static const char	*auth = "";
@@ -233,9 +234,7 @@ fill(void)
 		len += DNS_QFIXED_LEN;
 		/* the daemon's own upstream form: keepalive, padding */
 		if (dns_parse_query(buf, len, &m) != DNS_OK ||
-		    (s->qlen = (uint16_t)dns_build_upstream(s->q, sizeof(s->q),
-		    buf, &m, qt_id(&qt, i), Q_PAD_BLOCK, 1)) == 0 ||
-		    dns_parse_query(s->q, s->qlen, &s->m) != DNS_OK)
+		    qt_set_query(&qt, i, buf, &m, Q_PAD_BLOCK, 1) == -1)
 			BUG_ON(1);	/* add_item checked the name */
 		s->origin = QT_TCP;
 		s->conn = 0;
@@ -250,16 +249,20 @@ fill(void)
 	}
 }
 
-/* A slot's question name, in text. */
-static const char *
-qname(const struct qt_slot *s, char *buf, size_t cap)
+/* A slot's question name, in text, and its type. */
+static void
+qname(int i, char *buf, size_t cap, unsigned *type)
 {
+	struct dns_msg m;
 	struct dns_rd r;
+	const uint8_t *q;
+	size_t kept;
 
-	dns_rd_init(&r, s->q, s->qlen);
+	q = qt_query(&qt, i, &kept, &m);
+	*type = m.qtype;
+	dns_rd_init(&r, q, kept);
 	r.off = DNS_HDR_LEN;
 	dns_rd_name(&r, buf, cap);
-	return buf;
 }
 
 static void
@@ -327,17 +330,20 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 {
 	char name[DP_NAME_CAP], tb[16], rb[16];
 	struct qt_slot *s;
-	struct dns_msg m;
-	unsigned rc;
+	struct dns_msg m, qm;
+	const uint8_t *q;
+	size_t kept;
+	unsigned rc, type;
 	int i;
 
 	if (len < DNS_HDR_LEN || (i = qt_lookup(&qt, dns_get16(msg))) == -1 ||
 	    qt.slot[i].state != QT_SENT)
 		return;		/* late, or not ours */
 	s = &qt.slot[i];
+	q = qt_query(&qt, i, &kept, &qm);
 	if (dns_parse_answer(msg, len, &m) == DNS_OK &&
 	    (!(m.flags & DNS_F_QR) || m.qdcount != 1 ||
-	    !dns_same_question(msg, &m, s->q, &s->m)))
+	    !dns_same_question(msg, &m, q, &qm)))
 		return;		/* another question: not the answer */
 	u->n_sent--;
 	t_last = loop_now();
@@ -352,8 +358,9 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 		    ";; MSG SIZE  rcvd: %zu\n", (unsigned)(loop_now() -
 		    s->sent_ms), server_dig, len);
 	} else {
-		printf("%s\t%s\t%s\t%u\t%u ms\n", qname(s, name, sizeof(name)),
-		    dp_type_name(s->m.qtype, tb, sizeof(tb)),
+		qname(i, name, sizeof(name), &type);
+		printf("%s\t%s\t%s\t%u\t%u ms\n", name,
+		    dp_type_name(type, tb, sizeof(tb)),
 		    dp_rcode_name(rc, rb, sizeof(rb)),
 		    (unsigned)dns_get16(msg + DNS_OFF_AN),
 		    (unsigned)(loop_now() - s->sent_ms));
@@ -414,6 +421,7 @@ q_tick(void *arg, uint64_t now)
 {
 	char name[DP_NAME_CAP], tb[16];
 	struct qt_slot *s;
+	unsigned type;
 	int i;
 
 	(void)arg;
@@ -436,9 +444,9 @@ q_tick(void *arg, uint64_t now)
 			loop_stop();
 			return;
 		}
-		printf("%s\t%s\tno answer within %d s\n",
-		    qname(s, name, sizeof(name)),
-		    dp_type_name(s->m.qtype, tb, sizeof(tb)),
+		qname(i, name, sizeof(name), &type);
+		printf("%s\t%s\tno answer within %d s\n", name,
+		    dp_type_name(type, tb, sizeof(tb)),
 		    Q_TIMEOUT_MS / 1000);
 		uc->n_sent--;
 		n_done++;
@@ -600,8 +608,9 @@ query_main(int argc, char **argv, const char *conf_path)
 	loop_init(2);
 	qt_init(&qt, (int)MIN(n_items, Q_WINDOW));
 	uc_init(uc, &ops, &qt, 0, server, (const uint8_t (*)[32])pins, n_pin);
+	cert_keep_leaf(&uc_tls(uc)->cert, &leaf);
 	if (insecure)
-		tls_set_insecure(&uc->tls);
+		tls_set_insecure(uc_tls(uc));
 	loop_timer(q_next, q_tick, NULL);
 	fill();
 	r = uc_open(uc, &sa, auth, Q_TIMEOUT_MS);

@@ -366,6 +366,7 @@ handover(void)
 	int fds[INH_MAX_FDS], n, i, sfd, rfd = -1, forked = 0;
 	pid_t pid;
 
+	lsn_flush(NULL);	/* answers queued this round leave first */
 	n = lsn_fds(fds, INH_MAX_FDS - 1);
 	n += srv_fds(fds + n, INH_MAX_FDS - 1 - n);
 	if ((i = st_status_fd()) != -1)

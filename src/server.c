@@ -78,7 +78,7 @@ static void	reply_error(struct sc *, const uint8_t *, size_t,
 		    const struct dns_msg *, int, int);
 static void	deliver(struct sc *, uint8_t *, size_t, int);
 static struct srv_client *slot_client(struct qt_slot *);
-static void	slot_error(struct srv_client *, const struct qt_slot *, int);
+static void	slot_error(struct srv_client *, int, int);
 static void	listeners_events(void);
 static void	srv_after(void *);
 static uint64_t	client_deadline(const struct srv_client *);
@@ -446,10 +446,8 @@ query(struct sc *c, const uint8_t *buf, size_t len)
 	cl->n_inflight++;
 	n_inflight++;
 	/* the backend is plain DNS: no keepalive, no padding there */
-	q->qlen = (uint16_t)dns_build_upstream(q->q, sizeof(q->q), buf, &m,
-	    qt_id(qt, i), cf->srv.has_backend ? 0 : cf->padding,
-	    !cf->srv.has_backend);
-	if (q->qlen == 0 || dns_parse_query(q->q, q->qlen, &q->m) != DNS_OK ||
+	if (qt_set_query(qt, i, buf, &m, cf->srv.has_backend ? 0 :
+	    cf->padding, !cf->srv.has_backend) == -1 ||
 	    (cf->srv.has_backend ? be_submit(i) : up_submit(i)) == -1)
 		srv_fail(i, DNS_RC_SERVFAIL);
 }
@@ -524,16 +522,17 @@ slot_client(struct qt_slot *q)
 
 /* A reply with 'rcode' to a slot's query, from what the slot kept. */
 static void
-slot_error(struct srv_client *cl, const struct qt_slot *q, int rcode)
+slot_error(struct srv_client *cl, int slot, int rcode)
 {
+	const struct qt_slot *q = &qt->slot[slot];
+	const uint8_t *qb;
 	struct dns_msg m;
-	size_t k;
+	size_t k, kept;
 
 	if (rcode == DNS_RC_SERVFAIL)
 		n.servfail++;
-	m = q->m;
-	m.has_opt = q->client_edns;
-	k = dns_error_reply(msgbuf, SRV_MSG_CAP, q->q, q->qlen, &m, 1, rcode);
+	qb = qt_query(qt, slot, &kept, &m);
+	k = dns_error_reply(msgbuf, SRV_MSG_CAP, qb, kept, &m, 1, rcode);
 	if (k < DNS_HDR_LEN)
 		return;
 	dns_put16(msgbuf, q->client_id);
@@ -547,20 +546,20 @@ srv_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 	struct qt_slot *q = &qt->slot[slot];
 	struct srv_client *cl;
 	struct dns_msg cm;
-	size_t k;
+	const uint8_t *qb;
+	size_t k, kept;
 
 	BUG_ON(q->origin != QT_SRV);
 	if ((cl = slot_client(q)) != NULL) {
-		cm = q->m;
-		cm.has_opt = q->client_edns;
 		/* in place: the ID, the client's spelling, OPT hop by hop */
-		k = dns_answer_for_client(msg, len, m, q->client_id, q->q, &cm);
+		qb = qt_query(qt, slot, &kept, &cm);
+		k = dns_answer_for_client(msg, len, m, q->client_id, qb, &cm);
 		if (k != 0) {
 			n.answered++;
 			memmove(msgbuf, msg, k);
 			deliver(&cl->c, msgbuf, k, q->srv);
 		} else
-			slot_error(cl, q, DNS_RC_SERVFAIL);
+			slot_error(cl, slot, DNS_RC_SERVFAIL);
 	}
 	qt_release(qt, slot);
 }
@@ -574,7 +573,7 @@ srv_fail(int slot, int rcode)
 
 	BUG_ON(q->origin != QT_SRV);
 	if ((cl = slot_client(q)) != NULL)
-		slot_error(cl, q, rcode);
+		slot_error(cl, slot, rcode);
 	qt_release(qt, slot);
 }
 

@@ -2,8 +2,9 @@
 /*
  * tls.c: BearSSL TLS 1.2 engines: a client engine per upstream
  * connection and a server engine per DoT client, both with the same
- * profile (ECDHE + AEAD suites only, ChaCha20 first); entropy, the
- * socket pump, plaintext windows, session resumption and readable error
+ * profile (ECDHE + AEAD suites only, the faster cipher on this CPU
+ * first); entropy, the socket pump (the clients' with a read-ahead they
+ * share), plaintext windows, session resumption and readable error
  * names, shared through struct tls_link.  Knows nothing of DNS; X.509
  * policy is in cert.c, the server's key and chain come from certkey.c.
  */
@@ -34,10 +35,11 @@ static br_ssl_session_cache_lru	 srv_cache;
 static int			 has_srv_cache;
 
 /*
- * ChaCha20 first: fastest without AES instructions (MIPS routers, see
- * TOOLCHAIN.md); then AES-GCM.  ECDSA before RSA for each cipher.
+ * ChaCha20 first: fastest without AES instructions (MIPS and ARM
+ * routers, see TOOLCHAIN.md); then AES-GCM.  ECDSA before RSA for each
+ * cipher.
  */
-static const uint16_t tls_suites[] = {
+static const uint16_t suites_chacha[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -45,6 +47,21 @@ static const uint16_t tls_suites[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
 };
+
+/* Where BearSSL has hardware AES (x86 AES-NI): AES-GCM first. */
+static const uint16_t suites_aes[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+};
+
+/* The clients' read-ahead (see tls_io): its bytes belong to stage_owner. */
+static uint8_t		 stage[TLS_STAGE_CAP];
+static struct tls_link	*stage_owner;
+static size_t		 stage_off, stage_len;
 
 static const struct {
 	uint16_t	 id;
@@ -73,7 +90,12 @@ static void
 profile(br_ssl_engine_context *eng)
 {
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(eng, tls_suites, nitems(tls_suites));
+	/* BearSSL's AES-GCM then runs on AES-NI and PCLMULQDQ */
+	if (tls_aes_hw())
+		br_ssl_engine_set_suites(eng, suites_aes, nitems(suites_aes));
+	else
+		br_ssl_engine_set_suites(eng, suites_chacha,
+		    nitems(suites_chacha));
 	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
 	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
@@ -96,6 +118,7 @@ tls_init(struct tls_conn *t, uint8_t *iobuf,
 	t->iobuf = iobuf;
 	t->l.eng = eng;
 	t->l.cert = &t->cert;
+	t->l.read_ahead = 1;
 	br_ssl_client_zero(&t->cc);
 	profile(eng);
 	/* Server signatures; no static-RSA suites, so no rsapub. */
@@ -113,6 +136,7 @@ tls_init(struct tls_conn *t, uint8_t *iobuf,
 static void
 link_reset(struct tls_link *l)
 {
+	tls_link_detach(l);
 	l->sock_err = 0;
 	l->eof = 0;
 	l->start_err = 0;
@@ -233,17 +257,37 @@ sock_write(struct tls_link *l, int fd)
 	return 1;
 }
 
-/* Returns 1 when bytes moved, 0 when the socket would block, or -1. */
+/*
+ * Returns 1 when bytes moved, 0 when the socket would block (or a short
+ * read said it is empty), or -1.  A client's link with the read-ahead
+ * free takes all the socket has in one recv(); the engine gets its
+ * record from it now and the rest on the next calls (tls_pending() says
+ * so meanwhile).
+ */
 static int
 sock_read(struct tls_link *l, int fd)
 {
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf, *to;
+	size_t len, cap;
 	ssize_t n;
 
 	buf = br_ssl_engine_recvrec_buf(l->eng, &len);
+	if (stage_owner == l) {
+		n = (ssize_t)MIN(len, stage_len);
+		memcpy(buf, stage + stage_off, (size_t)n);
+		stage_off += (size_t)n;
+		stage_len -= (size_t)n;
+		if (stage_len == 0)
+			stage_owner = NULL;
+		br_ssl_engine_recvrec_ack(l->eng, (size_t)n);
+		return 1;
+	}
+	if (l->rd_drained)
+		return 0;
+	to = l->read_ahead && stage_owner == NULL ? stage : buf;
+	cap = to == stage ? sizeof(stage) : len;
 	do
-		n = recv(fd, buf, len, 0);
+		n = recv(fd, to, cap, 0);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -255,8 +299,57 @@ sock_read(struct tls_link *l, int fd)
 		l->eof = 1;
 		return -1;
 	}
-	br_ssl_engine_recvrec_ack(l->eng, (size_t)n);
-	return 1;
+	/* less than asked for: the socket is empty now (until poll()
+	 * says otherwise: only clients ask tls_events() every round) */
+	if ((size_t)n < cap && l->read_ahead)
+		l->rd_drained = 1;
+	if (to == buf) {
+		br_ssl_engine_recvrec_ack(l->eng, (size_t)n);
+		return 1;
+	}
+	stage_owner = l;
+	stage_off = 0;
+	stage_len = (size_t)n;
+	return sock_read(l, fd);
+}
+
+/* see tls.h */
+int
+tls_pending(const struct tls_conn *t)
+{
+	return stage_owner == &t->l && stage_len > 0;
+}
+
+/* see tls.h */
+void
+tls_defer_reads(struct tls_conn *t)
+{
+	t->l.rd_drained = 1;
+}
+
+/* see tls.h */
+void
+tls_detach(struct tls_conn *t)
+{
+	tls_link_detach(&t->l);
+}
+
+/* see tls.h */
+void
+tls_link_detach(struct tls_link *l)
+{
+	if (stage_owner == l) {
+		stage_owner = NULL;
+		stage_len = 0;
+	}
+	l->rd_drained = 0;
+}
+
+/* see tls.h */
+int
+tls_aes_hw(void)
+{
+	return br_aes_x86ni_ctr_get_vtable() != NULL;
 }
 
 /*
@@ -280,18 +373,19 @@ note_session(struct tls_conn *t)
 
 /* see tls.h */
 short
-tls_events(const struct tls_conn *t)
+tls_events(struct tls_conn *t)
 {
 	return tls_link_events(&t->l);
 }
 
 /* see tls.h */
 short
-tls_link_events(const struct tls_link *l)
+tls_link_events(struct tls_link *l)
 {
 	unsigned st;
 	short ev = 0;
 
+	l->rd_drained = 0;	/* poll() tells anew */
 	if (l->eof || l->sock_err != 0)
 		return 0;
 	st = br_ssl_engine_current_state(l->eng);
@@ -315,7 +409,9 @@ tls_is_ready(const struct tls_conn *t)
 void
 tls_forget_session(struct tls_conn *t)
 {
-	t->has_session = 0;
+	/* no write when there is none: a context never used stays clean */
+	if (t->has_session)
+		t->has_session = 0;
 }
 
 /* see tls.h */

@@ -2,7 +2,8 @@
 /*
  * tls.h: BearSSL engines: one client engine per upstream connection and
  * one server engine per DoT client of server mode, set up alike (TLS
- * 1.2, ECDHE + AEAD, ChaCha20 first); entropy, the socket pump,
+ * 1.2, ECDHE + AEAD: AES-GCM first where the CPU has AES instructions
+ * BearSSL uses, else ChaCha20 first); entropy, the socket pump,
  * plaintext windows and error names, shared by both sides through
  * struct tls_link.  Knows nothing of DNS.
  */
@@ -14,10 +15,22 @@
 #include "cert.h"
 #include "compat.h"
 
-/* Input must take a full 16 KB record; output may be small (see STYLE). */
+/*
+ * Input must take a full 16 KB record (servers may ignore the
+ * max_fragment_length we ask for).  Output holds one record of
+ * TLS_OUT_FRAG bytes: the queries of a poll round leave in one record
+ * (RFC 6066 lets us ask for 512 to 4096; BearSSL asks for the largest
+ * that both buffers take).
+ */
+#define TLS_OUT_FRAG	2048
 #define TLS_IN_CAP	BR_SSL_BUFSIZE_INPUT
-#define TLS_OUT_CAP	(512 + 85)	/* asks for max_fragment_length 512 */
+#define TLS_OUT_CAP	(TLS_OUT_FRAG + 85)	/* + BearSSL's record overhead */
 #define TLS_NAME_CAP	256	/* BearSSL's server_name buffer, NUL included */
+/*
+ * Read-ahead shared by every client connection: one recv() takes what
+ * the socket holds (many records); see tls_io().
+ */
+#define TLS_STAGE_CAP	4096
 
 /*
  * An engine and what became of its socket: the part the pump, the
@@ -32,6 +45,10 @@ struct tls_link {
 	int			 start_err;	/* start: errno, or -1 */
 	int			 is_ready;	/* handshake done */
 	int			 closing;	/* tls_close() was called */
+	int			 read_ahead;	/* a client: reads through the
+						 * shared read-ahead */
+	int			 rd_drained;	/* a short read emptied the
+						 * socket (until tls_events) */
 };
 
 struct tls_conn {
@@ -67,19 +84,42 @@ int	tls_start(struct tls_conn *, const char *server_name);
  * Move records between the socket and the engine until the socket would
  * block or the engine waits for the application (plaintext to take with
  * tls_in(), room to fill with tls_out()): call it again after those.
- * Writes with MSG_NOSIGNAL.  Returns 0, or -1 when the connection is
- * over (engine closed, EOF, socket error), then on every later call too:
+ * Reads go through a read-ahead buffer shared by all client connections
+ * when it is free: what the engine cannot take yet stays there for this
+ * connection (tls_pending()), the others read the socket directly
+ * meanwhile.  After a read that left the socket empty, no read is tried
+ * again until tls_events() was asked (before the next poll()).  Writes
+ * with MSG_NOSIGNAL.  Returns 0, or -1 when the connection is over
+ * (engine closed, EOF, socket error), then on every later call too:
  * tls_errstr() says why.  A failed handshake forgets the saved session.
  */
 int	tls_io(struct tls_conn *, int fd);
 
 /*
+ * 1 while bytes read ahead for this connection wait for the engine:
+ * poll() will not report them, so call tls_io() (and take the plaintext)
+ * until this is 0 or the engine takes no more.
+ */
+int	tls_pending(const struct tls_conn *);
+
+/*
+ * No read from the socket until the next tls_events(): for a pump that
+ * comes with data to write, not from poll() (which reports input
+ * anyway), so it does not try a read that would only say EAGAIN.
+ */
+void	tls_defer_reads(struct tls_conn *);
+
+/* The socket is closed: forget the bytes read ahead for it. */
+void	tls_detach(struct tls_conn *);
+
+/*
  * poll() events the engine needs now: POLLIN and/or POLLOUT.  0 while it
  * waits on the application only: plaintext to take with tls_in() (no
  * record is read until that is acked) or nothing to do; so drain
- * tls_in() after every tls_io() before polling.
+ * tls_in() after every tls_io() before polling.  Call it before each
+ * poll(): it also re-arms reading (see tls_io()).
  */
-short	tls_events(const struct tls_conn *);
+short	tls_events(struct tls_conn *);
 
 /* 1 once the handshake is done (set by tls_io()). */
 int	tls_is_ready(const struct tls_conn *);
@@ -125,6 +165,10 @@ enum tls_fail tls_fail_kind(const struct tls_conn *);
  */
 const char *tls_errstr(const struct tls_conn *);
 
+/* 1 when BearSSL runs AES in hardware here (x86 AES-NI): AES-GCM is
+ * then offered first, else ChaCha20-Poly1305. */
+int	tls_aes_hw(void);
+
 /* Negotiated suite name, e.g. "ECDHE-ECDSA-CHACHA20-POLY1305". */
 const char *tls_suite(const struct tls_conn *);
 
@@ -141,7 +185,8 @@ const struct cert_ctx *tls_cert(const struct tls_conn *);
  * above for each contract): the server side uses these directly.
  */
 int	 tls_link_io(struct tls_link *, int fd);
-short	 tls_link_events(const struct tls_link *);
+short	 tls_link_events(struct tls_link *);
+void	 tls_link_detach(struct tls_link *);
 uint8_t	*tls_link_out(struct tls_link *, size_t *cap);
 void	 tls_link_out_ack(struct tls_link *, size_t n);
 void	 tls_link_flush(struct tls_link *);

@@ -584,17 +584,19 @@ int
 up_match(const struct qt *t, int conn, const uint8_t *msg, size_t len,
     struct dns_msg *m)
 {
-	const struct qt_slot *s;
+	struct dns_msg qm;
+	const uint8_t *q;
+	size_t kept;
 	int i;
 
 	memset(m, 0, sizeof(*m));
 	if (len < DNS_HDR_LEN || (i = qt_lookup(t, dns_get16(msg))) == -1 ||
 	    t->slot[i].state != QT_SENT || t->slot[i].conn != conn)
 		return UP_MATCH_NONE;
-	s = &t->slot[i];
+	q = qt_query(t, i, &kept, &qm);
 	if (dns_parse_answer(msg, len, m) != DNS_OK ||
 	    !(m->flags & DNS_F_QR) || m->qdcount != 1 ||
-	    !dns_same_question(msg, m, s->q, &s->m))
+	    !dns_same_question(msg, m, q, &qm))
 		return UP_MATCH_MISMATCH;
 	return i;
 }

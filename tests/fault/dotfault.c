@@ -5,7 +5,7 @@
  * to FT_MAX_CONNS connection slots (fault_conn.c runs each), signals.
  * It answers queries itself (fault_dns.c) and misbehaves on demand:
  * reorder, delay, close, reset, go silent, send garbage or wrong IDs,
- * close when idle.  See tests/fault/README.
+ * close when idle, split answers across records.  See tests/fault/README.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -54,7 +54,8 @@ static const struct {
 	{ "--keepalive", O_NUM, OFF(keepalive_ms) },
 	{ "--pad-answers", O_FLAG, OFF(pad_answers) },
 	{ "--max-conns", O_NUM, OFF(max_conns) },
-	{ "--no-resume", O_FLAG, OFF(no_resume) }
+	{ "--no-resume", O_FLAG, OFF(no_resume) },
+	{ "--split", O_NUM, OFF(split_ms) }
 };
 
 static void	usage(void) DEAD;
@@ -98,7 +99,7 @@ usage(void)
 	    "\t[--reset-after N] [--silent-after N] [--silent-handshake]\n"
 	    "\t[--idle-close MS] [--garbage-after N] [--wrong-id-after N]\n"
 	    "\t[--keepalive MS] [--pad-answers] [--max-conns N]"
-	    " [--no-resume]\n");
+	    " [--no-resume] [--split MS]\n");
 	exit(EX_USAGE_);
 }
 

@@ -6,8 +6,9 @@
  * as a 2-byte length and that many bytes (the last one cut where the
  * input ends).  Each certificate also goes through cert_find_spki() and
  * cert_find_validity() on its own; then the chain through the cert.c
- * wrapper (buffered, replayed into br_x509_minimal at the time the clock
- * rule picks, pins checked), appended in pieces as the engine would.
+ * wrapper (streamed into br_x509_minimal, each Validity held back until
+ * the clock rule picks its time, pins checked), appended in pieces as
+ * the engine would.
  * The anchor is a test CA of our own (below, P-256, valid 2026-2126),
  * so chains of the committed corpus (tests/fuzz/corpus/cert: leaves for
  * dot.test valid now, not yet valid, expired, RSA) reach every verdict:

@@ -31,7 +31,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void	fz_query(const uint8_t *, size_t);
 
 static uint8_t	fz_in[2 + DNS_QUERY_MAX];	/* struct lsn_client's 'in' */
-static uint8_t	fz_q[QT_QUERY_CAP];		/* a slot's upstream form */
+static uint8_t	fz_q[QT_Q_MAX + 128];	/* an upstream form, padded */
 
 /* What check_query() does with a frame's bytes. */
 static void

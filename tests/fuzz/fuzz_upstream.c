@@ -15,7 +15,8 @@
  * get the same IDs every run (slot i: ID i), so a corpus answer with ID
  * i matches slot i.
  *
- * Contracts checked: uc_feed() consumes 1..len bytes; a message it
+ * Contracts checked: uc_feed() consumes 1..len bytes (it pauses only
+ * for the big buffer another connection holds: never here); a message it
  * reports lies inside the stream or its own buffer; up_match() returns
  * only a slot that is live, sent on this connection, with the same
  * question; an answer once matched never matches again; the client's
@@ -104,10 +105,7 @@ fz_slots(uint8_t b)
 		q->client_id = m.id;
 		q->client_edns = (uint8_t)m.has_opt;
 		q->udp_size = m.udp_size < 1232 ? m.udp_size : 1232;
-		q->qlen = (uint16_t)dns_build_upstream(q->q, sizeof(q->q), cq,
-		    &m, qt_id(&fz_qt, i), 128, 1);
-		FZ_CHECK(q->qlen != 0 &&
-		    dns_parse_query(q->q, q->qlen, &q->m) == DNS_OK);
+		FZ_CHECK(qt_set_query(&fz_qt, i, cq, &m, 128, 1) == 0);
 		q->conn = (b & 0x08) && (i & 1) ? 1 : 0;
 		qt_sent(&fz_qt, i, 0);
 	}
@@ -119,7 +117,8 @@ fz_answer(struct uc *u, uint8_t *msg, size_t len)
 {
 	struct qt_slot *q;
 	struct dns_msg m, cm, out;
-	size_t n;
+	const uint8_t *qb;
+	size_t n, kept;
 	int i;
 
 	FZ_CHECK(u == &fz_uc);
@@ -130,10 +129,9 @@ fz_answer(struct uc *u, uint8_t *msg, size_t len)
 	q = &fz_qt.slot[i];
 	FZ_CHECK(q->state == QT_SENT && q->conn == u->idx);
 	FZ_CHECK(m.qdcount == 1 && (m.flags & DNS_F_QR));
-	FZ_CHECK(dns_same_question(msg, &m, q->q, &q->m));
-	cm = q->m;
-	cm.has_opt = q->client_edns;
-	n = dns_answer_for_client(msg, len, &m, q->client_id, q->q, &cm);
+	qb = qt_query(&fz_qt, i, &kept, &cm);
+	FZ_CHECK(dns_same_question(msg, &m, qb, &cm));
+	n = dns_answer_for_client(msg, len, &m, q->client_id, qb, &cm);
 	FZ_CHECK(n <= len);
 	if (n != 0 && n > q->udp_size) {
 		if (dns_parse_answer(msg, n, &out) == DNS_OK)
@@ -157,7 +155,7 @@ static void
 fz_fail(struct uc *u, enum uc_fail kind, const char *why)
 {
 	FZ_CHECK(u == &fz_uc && kind == UC_F_LOST && why != NULL);
-	fz_uc.state = UC_CLOSED;	/* what uc_shut() would leave */
+	uc_shut(&fz_uc, 0);	/* no socket: buffers and state only */
 }
 
 int
@@ -169,11 +167,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!fz_ready) {
 		qt_init(&fz_qt, FZ_SLOTS);
-		fz_uc.ops = &fz_ops;
-		fz_uc.qt = &fz_qt;
-		fz_uc.idx = 0;
-		fz_uc.name = "fuzz";
-		FZ_CHECK((fz_uc.msg = malloc(UC_MSG_CAP)) != NULL);
+		/* its own gather buffer and the shared big one (no TLS
+		 * until uc_open, which never comes here) */
+		uc_init(&fz_uc, &fz_ops, &fz_qt, 0, "fuzz", NULL, 0);
 		fz_ready = 1;
 	}
 	if (size < 2)
