@@ -272,7 +272,7 @@ check "pool full (${open_before:-?} of 4 held): a well-behaved client still gets
     answer_is NOERROR 192.0.2.2
 sigusr1_stats "$SRV_PID" "$SRV_LOG"
 open_after=$(grep -oE 'server clients [0-9]+' "$STATS_OUT" | grep -oE '[0-9]+$')
-evicted=$(grep -oE 'evicted [0-9]+' "$STATS_OUT" | grep -oE '[0-9]+$')
+evicted=$(grep 'server clients' "$STATS_OUT" | grep -oE 'evicted [0-9]+' | grep -oE '[0-9]+$')
 check "max_clients held: at most 4 open (${open_before:-?} before, ${open_after:-?} after), one evicted (${evicted:-?})" \
     eval 'le "$open_before" 4 && le "$open_after" 4 && [ "$evicted" = 1 ]'
 wait "$HT" "$HR"

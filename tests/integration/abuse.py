@@ -446,7 +446,8 @@ def cmd_squat(a):
             c.close()
         elif a.mode == "big":
             try:
-                c.sendall(b"{" + b" " * 100000 + b"}\n")
+                # over ST_JSON_CAP (128 KB): refused whole
+                c.sendall(b"{" + b" " * 200000 + b"}\n")
             except OSError:
                 pass
             c.close()
