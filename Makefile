@@ -143,6 +143,10 @@ TEST_HDRS	:= $(wildcard tests/unit/*.h)
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(O)/%,$(wildcard tests/unit/t_*.c))
 CONFCHECK	:= $(if $(wildcard tests/conf/confcheck.c),$(O)/confcheck)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
+# Without libFuzzer (host-asan) the targets get tests/fuzz/replay.c's main
+# and `make test` replays each committed corpus with them.
+FUZZ_MAIN	= $(if $(FUZZ_LDFLAGS),,$(O)/tests/fuzz-replay.o)
+TEST_FUZZ	:= $(if $(filter host-asan,$(BOARD)),$(FUZZ_BINS))
 # dotfault, the fault-injecting DoT test server: every tests/fault/*.c, one
 # program, built only for boards that run on this machine.
 FAULT_OBJS	:= $(patsubst tests/fault/%.c,$(O)/tests/fault/%.o,$(wildcard tests/fault/*.c))
@@ -188,14 +192,14 @@ endif
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
-.PHONY: all run test test-build check-net fuzz bench install dist clean \
+.PHONY: all run test test-build check-net fuzz soak bench install dist clean \
 	distclean size size-line size-line-openwrt openwrt-build conf-accept \
 	fetch help tools-check print-env print-version FORCE
 
 # ======================================================================
 all: $(O)/dotfwd
 
-test-build: $(O)/dotfwd $(UNIT_TESTS) $(CONFCHECK) $(DOTFAULT)
+test-build: $(O)/dotfwd $(UNIT_TESTS) $(CONFCHECK) $(DOTFAULT) $(TEST_FUZZ)
 
 # ---- tools present?  Phony and order-only: checked, never a rebuild cause.
 tools-check:
@@ -350,9 +354,14 @@ $(O)/tests/fuzz_%.o: tests/fuzz/fuzz_%.c $(HDRS) $(O)/flags | $(BR_TREE_DEP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/fuzz_%: $(O)/tests/fuzz_%.o $(O)/libdotfwd.a $(BR_LIB)
-	$(call msg,LD,$@)$(CC) $(CFLAGS) -o $@ $< $(O)/libdotfwd.a \
-	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) $(FUZZ_LDFLAGS)
+$(O)/tests/fuzz-replay.o: tests/fuzz/replay.c $(O)/flags | $(BR_TREE_DEP)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/fuzz_%: $(O)/tests/fuzz_%.o $(O)/libdotfwd.a $(BR_LIB) $(FUZZ_MAIN) \
+    $(LINK_OBJS)
+	$(call msg,LD,$@)$(CC) $(CFLAGS) -o $@ $< $(FUZZ_MAIN) $(LINK_OBJS) \
+	    $(O)/libdotfwd.a $(BEARSSL_LIBS) $(ALL_LDFLAGS) $(FUZZ_LDFLAGS)
 
 # Keep the objects of pattern-built programs.
 .SECONDARY:
@@ -400,17 +409,17 @@ conf-accept:
 endif
 
 ifeq ($(BOARD),fuzz)
-# FUZZ_SECONDS=N fuzzes each target for N s; without it the committed
-# corpus (tests/fuzz/corpus/<name>/ for fuzz_<name>.c) is replayed as a
-# regression test.  New inputs go to build/fuzz/corpus/, crashes to
-# build/fuzz/fuzz_<name>-crash-*.
-FUZZ_SECONDS	?=
+# Each target is fuzzed for FUZZ_SECONDS (30) from its committed corpus
+# (tests/fuzz/corpus/<name>/ for fuzz_<name>.c); FUZZ_SECONDS=0 only
+# replays the corpus, as `make test` does.  New inputs go to
+# build/fuzz/corpus/, crashes to build/fuzz/fuzz_<name>-crash-*.
+FUZZ_SECONDS	?= 30
 fuzz: $(FUZZ_BINS)
 	@test -n "$(FUZZ_BINS)" || echo "no fuzz targets (tests/fuzz/fuzz_*.c)"
 	@set -e; for f in $(FUZZ_BINS); do \
 		n=$${f##*/}; c=tests/fuzz/corpus/$${n#fuzz_}; \
 		[ -d $$c ] || c=tests/fuzz/corpus/$$n; \
-		if [ -n "$(FUZZ_SECONDS)" ]; then \
+		if [ "$(FUZZ_SECONDS)" != 0 ]; then \
 			mkdir -p $(O)/corpus/$$n; \
 			echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 			$$f -max_total_time=$(FUZZ_SECONDS) \
@@ -427,6 +436,16 @@ else
 fuzz:
 	+@$(MAKE) --no-print-directory BOARD=fuzz fuzz
 endif
+
+# Not part of make test: SOAK_SECONDS (600) of load, faults and attacks
+# at once on the ASan build (tests/soak/soak.sh says what and prints).
+SOAK_SECONDS	?= 600
+soak:
+	+@$(MAKE) --no-print-directory BOARD=host-asan test-build
+	@SOAK_SECONDS=$(SOAK_SECONDS) \
+	    DOTFWD=$(abspath $(BUILDDIR)/host-asan/dotfwd) \
+	    DOTFAULT=$(abspath $(BUILDDIR)/host-asan/dotfault) \
+	    bash tests/soak/soak.sh
 
 bench: $(O)/dotfwd
 	@set -- tests/bench/*.sh; if [ ! -f "$$1" ]; then \
@@ -532,7 +551,10 @@ help:
 	@echo '  bench          tests/bench/*.sh: dotfwd next to Unbound and stubby as DoT'
 	@echo '                 forwarders and direct DoT, with dnsperf; prints figures'
 	@echo '                 (BENCH_UPSTREAM=dnsdist|unbound BENCH_SECONDS=10 BENCH_CASES=...)'
-	@echo '  fuzz           libFuzzer targets (clang-14); FUZZ_SECONDS=N to fuzz'
+	@echo '  fuzz           libFuzzer targets (clang-14), FUZZ_SECONDS (30) each;'
+	@echo '                 FUZZ_SECONDS=0 replays the corpora (make test does too)'
+	@echo '  soak           SOAK_SECONDS (600) of load, faults and attacks on the ASan'
+	@echo '                 build: lost queries, VmHWM, fds, sanitizer findings'
 	@echo '  size           per router board (SIZE_BOARDS): stripped size, BearSSL share,'
 	@echo '                 and the same built with OpenWrt'"'"'s flags, as the package ships'
 	@echo '                 it (SIZE_OPENWRT=no: not those); with BOARD=x: split by part'

@@ -182,15 +182,41 @@ fmt_ip6(const uint8_t *a, char *buf, size_t cap)
 
 /* see addr.h */
 const char *
+addr_ip_str(int family, const uint8_t *a, char *buf, size_t cap)
+{
+	if (family == AF_INET)
+		fmt_ip4(a, buf, cap);
+	else
+		fmt_ip6(a, buf, cap);
+	return buf;
+}
+
+/* see addr.h */
+const char *
 addr_net_str(const struct addr_net *n, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN + 1];
 
-	if (n->family == AF_INET)
-		fmt_ip4(n->addr, ip, sizeof(ip));
-	else
-		fmt_ip6(n->addr, ip, sizeof(ip));
-	snprintf(buf, cap, "%s/%d", ip, n->prefix);
+	snprintf(buf, cap, "%s/%d", addr_ip_str(n->family, n->addr, ip,
+	    sizeof(ip)), n->prefix);
+	return buf;
+}
+
+/* see addr.h */
+const char *
+addr_host_str(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (sa->sa_family == AF_INET) {
+		memcpy(&sin, sa, sizeof(sin));
+		addr_ip_str(AF_INET, (const uint8_t *)&sin.sin_addr, buf, cap);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(&sin6, sa, sizeof(sin6));
+		addr_ip_str(AF_INET6, sin6.sin6_addr.s6_addr, buf, cap);
+	} else
+		snprintf(buf, cap, "?");
 	return buf;
 }
 
@@ -238,10 +264,11 @@ addr_match(const struct addr_net *nets, int n, const struct sockaddr *sa)
 		memcpy(&sin, sa, sizeof(sin));
 		a4 = (const uint8_t *)&sin.sin_addr;
 	} else if (sa->sa_family == AF_INET6) {
+		/* an IPv4-mapped source is IPv6 here: our IPv6 sockets are
+		 * IPV6_V6ONLY, so no IPv4 client ever looks like one; such
+		 * a packet is forged, and must not pass as 127.0.0.1 */
 		memcpy(&sin6, sa, sizeof(sin6));
 		a6 = sin6.sin6_addr.s6_addr;
-		if (addr_is_v4mapped(a6))
-			a4 = a6 + 12;
 	} else
 		return 0;
 	for (i = 0; i < n; i++) {

@@ -49,6 +49,11 @@ int	addr_net_parse(const char *s, struct addr_net *net, int *host_bits);
 
 /* "1.2.3.4:853" or "[::1]:853" ("?" for other families); returns buf. */
 const char *addr_str(const struct addr *, char *buf, size_t cap);
+/* 4 (AF_INET) or 16 (AF_INET6) bytes as text, no port; returns buf. */
+const char *addr_ip_str(int family, const uint8_t *a, char *buf, size_t cap);
+/* The address alone, "1.2.3.4" or "::1" ("?" for other families): a
+ * client in the log; returns buf. */
+const char *addr_host_str(const struct sockaddr *, char *buf, size_t cap);
 /* "10.0.0.0/8" or "fc00::/7"; returns buf. */
 const char *addr_net_str(const struct addr_net *, char *buf, size_t cap);
 
@@ -57,8 +62,10 @@ int	addr_eq(const struct addr *, const struct addr *);
 
 /*
  * 1 when the source address sa is inside one of the n prefixes.  An
- * IPv4-mapped IPv6 source (::ffff:a.b.c.d) is matched as IPv4: a v4
- * client of a dual-stack socket (see addr_is_v4mapped).
+ * IPv4-mapped IPv6 source (::ffff:a.b.c.d) is what it is, an IPv6
+ * address: IPv4 prefixes never match it (the listening sockets are
+ * IPv6-only, so such a source is forged), IPv6 ones such as
+ * ::ffff:0:0/96 do.
  */
 int	addr_match(const struct addr_net *nets, int n,
 	    const struct sockaddr *sa);

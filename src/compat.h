@@ -62,6 +62,7 @@ parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *v)
 #define EX_UNAVAILABLE_	69
 #define EX_SOFT_	70
 #define EX_OS_		71
+#define EX_NOPERM_	77
 #define EX_CONFIG_	78
 
 /* The Makefile gives both (the version: openwrt/dotfwd/Makefile). */

@@ -57,6 +57,14 @@ static const struct opt_row main_opts[] = {
 	    "256" },
 	{ "max_tcp_clients", OPT_UINT, M(max_tcp_clients), 0, 1, 1024, 0,
 	    NULL, "32" },
+	/* no LAN host may hold every TCP slot or in-flight slot */
+	{ "source_tcp",	     OPT_UINT, M(source_tcp), 0, 1, 1024, 0, NULL,
+	    "8" },
+	{ "source_inflight", OPT_UINT, M(source_inflight), 0, 1, 4096, 0,
+	    NULL, "64" },
+	/* DNS Flag Day 2020: no fragments, no big reflected answers */
+	{ "max_udp_size",    OPT_UINT, M(max_udp_size), 0, 512, 4096, 0,
+	    NULL, "1232" },
 	{ "log_level",	     OPT_ENUM, M(log_level), 0, 0, 0, 0, level_names,
 	    "info" },
 	/* the OpenWrt init script's own; the daemon checks and ignores them */
@@ -84,6 +92,9 @@ static const struct opt_row server_opts[] = {
 	    NULL },
 	{ "backend", OPT_ADDR,      S(backend), S(has_backend), 0, 0, 53, NULL,
 	    NULL },
+	{ "max_clients", OPT_UINT,  S(max_clients), 0, 1, 1024, 0, NULL, "16" },
+	{ "idle_timeout_ms", OPT_UINT, S(idle_timeout_ms), 0, 100, 3600000, 0,
+	    NULL, "10000" },
 };
 
 static const struct {
@@ -185,6 +196,14 @@ build(struct uci *u, struct conf *c)
 	}
 	for (k = 0; k < c->n_up; k++)
 		n_enabled += c->up[k].enabled != 0;
+	/* one TCP socket per address: main's listener would take it */
+	for (i = 0; i < c->srv.n_listen; i++)
+		for (k = 0; k < c->n_listen; k++)
+			if (addr_eq(&c->srv.listen[i], &c->listen[k]))
+				uci_report(u, c->srv.line, 0, "server listen "
+				    "%s is also a listen address of 'config "
+				    "dotfwd'", addr_str(&c->srv.listen[i], b,
+				    sizeof(b)));
 	/* at the main section's line, or line 1 when there is none */
 	if (n_enabled == 0 && !up_full)
 		uci_report(u, main_sec != NULL ? main_sec->line : 1, 0,
@@ -220,6 +239,7 @@ static void
 build_server(struct uci *u, struct conf *c, const struct uci_sec *s,
     const char *lbl)
 {
+	const struct uci_opt *o;
 	unsigned seen;
 
 	if (c->srv.present) {
@@ -231,11 +251,16 @@ build_server(struct uci *u, struct conf *c, const struct uci_sec *s,
 	c->srv.present = 1;
 	c->srv.line = s->line;
 	defaults(server_opts, nitems(server_opts), &c->srv);
-	/* XXX until server mode exists (issue 12): checked, then unused */
-	uci_report(u, s->line, 1, "server '%s': DoT server mode is not "
-	    "supported yet; this section is ignored", lbl);
 	seen = apply_section(u, s, server_opts, nitems(server_opts), &c->srv,
 	    lbl);
+	/* the files are read later (dotfwd -t, start-up): keep the lines */
+	for (o = s->opts; o != NULL; o = o->next) {
+		if (strcmp(o->name, "cert") == 0)
+			c->srv.cert_line = o->line;
+		else if (strcmp(o->name, "key") == 0)
+			c->srv.key_line = o->line;
+	}
+
 	if (!has_opt(seen, server_opts, "listen"))
 		uci_report(u, s->line, 0, "server '%s' needs listen, e.g. list "
 		    "listen '0.0.0.0:853'", lbl);

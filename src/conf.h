@@ -41,10 +41,13 @@ struct conf_server {
 	int		 line;
 	struct addr	 listen[CONF_MAX_LISTEN];
 	int		 n_listen;
-	char		 cert[CONF_PATH_CAP];
-	char		 key[CONF_PATH_CAP];
-	struct addr	 backend;
-	int		 has_backend;
+	char		 cert[CONF_PATH_CAP];	/* PEM chain, leaf first */
+	char		 key[CONF_PATH_CAP];	/* PEM EC or RSA key */
+	int		 cert_line, key_line;	/* where they were set */
+	struct addr	 backend;		/* default port 53 */
+	int		 has_backend;		/* 0: the upstreams answer */
+	uint32_t	 max_clients;		/* 16, 1..1024 */
+	uint32_t	 idle_timeout_ms;	/* 10000, 100..3600000 */
 };
 
 struct conf {
@@ -61,6 +64,12 @@ struct conf {
 	char		 ca_file[CONF_PATH_CAP];	/* "" = none */
 	uint32_t	 max_inflight;		/* 256, 1..4096 */
 	uint32_t	 max_tcp_clients;	/* 32, 1..1024 */
+	uint32_t	 source_tcp;		/* 8, 1..1024: TCP clients per
+						 * source address */
+	uint32_t	 source_inflight;	/* 64, 1..4096: queries in
+						 * flight per source address */
+	uint32_t	 max_udp_size;		/* 1232, 512..4096: UDP answer
+						 * cap (amplification) */
 	int		 log_level;		/* LOG_L_* numbering: 0..3 */
 	struct conf_upstream up[CONF_MAX_UPSTREAMS];
 	int		 n_up;			/* all sections, enabled or not */

@@ -328,6 +328,8 @@ rd_opt_rdata(const uint8_t *p, size_t len, int is_query, struct dns_msg *m)
 		olen = dns_rd_u16(&o);
 		data = o.off;
 		dns_rd_skip(&o, olen);
+		if (o.err == 0 && code == DNS_OPT_PADDING)
+			m->has_padding = 1;
 		if (o.err != 0 || code != DNS_OPT_KEEPALIVE)
 			continue;
 		if (olen == 2) {

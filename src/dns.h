@@ -128,6 +128,7 @@ struct dns_msg {
 	uint32_t	 opt_ttl;	/* ext rcode, version, DO bit */
 	uint32_t	 keepalive_ms;	/* RFC 7828 value * 100, 0 if absent */
 	int		 has_keepalive;
+	int		 has_padding;	/* an RFC 7830 padding option */
 };
 
 /*

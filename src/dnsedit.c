@@ -352,3 +352,40 @@ dns_error_reply(uint8_t *out, size_t cap, const uint8_t *q, size_t qlen,
 	}
 	return n;
 }
+
+/* see dnsedit.h */
+size_t
+dns_add_server_opts(uint8_t *buf, size_t len, size_t cap,
+    const struct dns_msg *m, int keepalive_units, unsigned pad_block)
+{
+	size_t o, rdlen, add, pad;
+
+	if (!m->has_opt || m->opt_off + m->opt_len != len ||
+	    opt_rr_len(buf, len, m->opt_off) != m->opt_len)
+		return len;
+	o = m->opt_off;
+	rdlen = dns_get16(buf + o + DNS_OPT_OFF_RDLEN);
+	add = keepalive_units >= 0 ? DNS_OPTION_HDR_LEN + 2 : 0;
+	pad = 0;
+	if (pad_block > 0) {
+		add += DNS_OPTION_HDR_LEN;
+		pad = (pad_block - (len + add) % pad_block) % pad_block;
+		add += pad;
+	}
+	if (add > cap - len || rdlen + add > 0xffff || len + add > DNS_MSG_MAX)
+		return len;
+	if (keepalive_units >= 0) {
+		dns_put16(buf + len, DNS_OPT_KEEPALIVE);
+		dns_put16(buf + len + 2, 2);
+		dns_put16(buf + len + 4, (uint16_t)keepalive_units);
+		len += DNS_OPTION_HDR_LEN + 2;
+	}
+	if (pad_block > 0) {
+		dns_put16(buf + len, DNS_OPT_PADDING);
+		dns_put16(buf + len + 2, (uint16_t)pad);
+		memset(buf + len + DNS_OPTION_HDR_LEN, 0, pad);
+		len += DNS_OPTION_HDR_LEN + pad;
+	}
+	dns_put16(buf + o + DNS_OPT_OFF_RDLEN, (uint16_t)(rdlen + add));
+	return len;
+}

@@ -54,4 +54,16 @@ size_t	 dns_truncate(uint8_t *buf, size_t len, size_t limit,
 size_t	 dns_error_reply(uint8_t *out, size_t cap, const uint8_t *q,
 	    size_t qlen, const struct dns_msg *m, int parsed_ok, int rcode);
 
+/*
+ * A DoT server's own options in its answer to a client (buf[len], cap
+ * available, its OPT found by dns_parse_answer() as 'm'): an
+ * edns-tcp-keepalive with 'keepalive_units' (RFC 7828: 100 ms units)
+ * when it is 0 or more, then padding to a multiple of 'pad_block' bytes
+ * (RFC 8467 4.1: 468 for responses; 0: none).  Only when the OPT is the
+ * last RR (else nothing is added: both are optional).  Returns the new
+ * length (len when nothing fits).
+ */
+size_t	 dns_add_server_opts(uint8_t *buf, size_t len, size_t cap,
+	    const struct dns_msg *m, int keepalive_units, unsigned pad_block);
+
 #endif

@@ -2,14 +2,23 @@
 /*
  * listen.c: LAN sockets.  UDP datagrams and TCP frames become queries
  * through check_query(), the one place for the client-visible policy;
- * answers and errors go back through lsn_answer()/lsn_fail().  TCP
- * clients live in a fixed pool; a full pool pauses accept for a second.
+ * answers and errors go back through lsn_answer()/lsn_fail().  UDP is
+ * read with recvmmsg() and answers leave together with sendmmsg() at the
+ * end of the loop iteration (lsn_flush).  TCP clients live in a fixed
+ * pool: a source outside `allow` or over its source_tcp share is closed
+ * at accept; a full pool closes an idle client of its heaviest source
+ * for a newcomer, or (every client busy) pauses accept for a second.
+ * Each source's queries in flight are capped too (source.c counts).
  */
+#define _GNU_SOURCE		/* recvmmsg(), sendmmsg(): Linux */
+
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -23,18 +32,25 @@
 #include "loop.h"
 #include "inherit.h"
 #include "mem.h"
+#include "source.h"
 #include "stats.h"
 #include "upstream.h"
 
 #define LSN_UDP_BATCH	32	/* datagrams per wakeup, for fairness */
+#define LSN_MMSG	16	/* datagrams per recvmmsg/sendmmsg call */
+#define LSN_TX_CAP	4096	/* answer bytes waiting for sendmmsg; a
+				 * bigger answer is sent on its own */
 #define LSN_ACCEPT_BATCH 8
 #define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */
-#define LSN_TCP_IDLE_MS	10000	/* RFC 7766 6.2.3: close idle clients */
-#define LSN_PIPELINE_MAX 32	/* queries one TCP client may have out */
+#define LSN_TCP_IDLE_MS	10000	/* RFC 7766 6.2.3: close idle clients;
+				 * only a whole frame restarts it */
+#define LSN_PIPELINE_MAX 32	/* queries one TCP client may have out
+				 * (and no more than source_inflight) */
+#define LSN_LIMIT_LOG_MS 60000	/* a limit hit: one line a minute */
 #define LSN_OUT_CAP	16384	/* unsent answers per client; beyond it
 				 * the client is not reading: close it */
-#define LSN_RECV_CAP	4096	/* a UDP query larger than DNS_QUERY_MAX
-				 * gets FORMERR */
+#define LSN_RECV_CAP	(DNS_QUERY_MAX + 1)	/* a longer UDP query is
+				 * cut here, so it is still too long: FORMERR */
 #define LSN_REPLY_CAP	(DNS_QUERY_MAX + 64)
 
 struct lsn_sock {
@@ -54,14 +70,16 @@ enum cl_state { CL_FREE, CL_OPEN, CL_EOF };
 
 struct lsn_client {
 	enum cl_state	 state;
-	int		 fd;		/* -1 when FREE */
+	int		 fd;		/* while not FREE */
 	int		 h;
 	uint32_t	 gen;
 	int		 resume;	/* frames wait in 'in': parse them */
-	int		 allowed;
 	int		 n_inflight;
-	union addr_sa	 peer;
-	uint64_t	 idle_deadline_ms;
+	union addr_sa	 peer;		/* holds a SRC_TCP reference */
+	uint64_t	 idle_deadline_ms;	/* last whole frame or answer
+						 * + LSN_TCP_IDLE_MS */
+	uint64_t	 progress_ms;	/* accept, or a whole frame while
+					 * it had no answer unread */
 	size_t		 in_len;
 	size_t		 out_len;
 	uint8_t		 in[2 + DNS_QUERY_MAX];
@@ -78,6 +96,12 @@ static void	client_write(struct lsn_client *);
 static void	client_events(struct lsn_client *);
 static void	client_close(struct lsn_client *);
 static void	client_set_state(struct lsn_client *, enum cl_state);
+static int	client_has_frame(const struct lsn_client *);
+static struct lsn_client *client_evictable(void);
+static int	pipeline_max(void);
+static void	limit_log(struct log_rl *, const char *,
+		    const union addr_sa *);
+static void	slot_release(int);
 static void	client_send(struct lsn_client *, const uint8_t *, size_t);
 static void	check_query(struct lsn_sock *, struct lsn_client *,
 		    const union addr_sa *, socklen_t, const uint8_t *, size_t);
@@ -85,18 +109,37 @@ static void	reply_now(struct lsn_sock *, struct lsn_client *,
 		    const union addr_sa *, socklen_t, const uint8_t *, size_t,
 		    const struct dns_msg *, int, int);
 static void	listeners_events(void);
+static void	udp_send(struct lsn_sock *, const union addr_sa *, socklen_t,
+		    const uint8_t *, size_t);
 
 static const struct conf *cf;
 static struct qt	*qt;
 static struct lsn_sock	*socks;
 static int		 n_socks;
 static struct lsn_client *clients;
+static uint8_t		*client_out;	/* LSN_OUT_CAP per client */
 static int		 n_clients;
 static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
 static int		 any_resume;
 static int		 draining;	/* a reload's forked copy */
-static uint8_t		 rxbuf[LSN_RECV_CAP];
+static void		(*foreign_answer)(int, uint8_t *, size_t,
+			    const struct dns_msg *);
+static void		(*foreign_fail)(int, int);
+static struct log_rl	 rl_pause, rl_tcp_src, rl_query_src;
+/* UDP in: one recvmmsg() call's datagrams */
+static uint8_t		 rx_buf[LSN_MMSG][LSN_RECV_CAP];
+static union addr_sa	 rx_peer[LSN_MMSG];
+static struct iovec	 rx_iov[LSN_MMSG];
+static struct mmsghdr	 rx_msg[LSN_MMSG];
+/* UDP out: answers of this loop iteration, for one socket */
+static struct lsn_sock	*tx_sock;
+static uint8_t		 tx_buf[LSN_TX_CAP];
+static size_t		 tx_len;
+static union addr_sa	 tx_peer[LSN_MMSG];
+static struct iovec	 tx_iov[LSN_MMSG];
+static struct mmsghdr	 tx_msg[LSN_MMSG];
+static int		 n_tx;
 
 /* see listen.h */
 int
@@ -150,12 +193,15 @@ lsn_init(const struct conf *c, struct qt *t)
 			socks[i].fd = open_sock(&socks[i].addr,
 			    socks[i].is_tcp ? SOCK_STREAM : SOCK_DGRAM);
 	n_clients = (int)c->max_tcp_clients;
+	/* zeroed: every client CL_FREE; nothing is written before one
+	 * comes, so the slots and buffers never used stay out of RSS */
 	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
-	for (i = 0; i < n_clients; i++) {
-		clients[i].state = CL_FREE;
-		clients[i].fd = -1;
-		clients[i].out = mem_alloc(LSN_OUT_CAP);
-	}
+	/* every TCP client and every slot holds one source reference */
+	src_init(n_clients + (int)c->max_inflight);
+	log_rl_init(&rl_pause, LSN_LIMIT_LOG_MS, 1);
+	log_rl_init(&rl_tcp_src, LSN_LIMIT_LOG_MS, 1);
+	log_rl_init(&rl_query_src, LSN_LIMIT_LOG_MS, 1);
+	client_out = mem_alloc(LSN_OUT_CAP * (size_t)n_clients);
 }
 
 /* see listen.h */
@@ -249,30 +295,103 @@ static void
 udp_read(void *arg, short revents)
 {
 	struct lsn_sock *s = arg;
-	union addr_sa peer;
-	socklen_t plen;
-	ssize_t n;
-	int i;
+	struct msghdr *h;
+	int i, n, got;
 
 	(void)revents;
-	for (i = 0; i < LSN_UDP_BATCH; i++) {
-		plen = sizeof(peer);
-		n = recvfrom(s->fd, rxbuf, sizeof(rxbuf), 0, &peer.sa, &plen);
+	for (got = 0; got < LSN_UDP_BATCH; got += n) {
+		for (i = 0; i < LSN_MMSG; i++) {
+			h = &rx_msg[i].msg_hdr;
+			memset(h, 0, sizeof(*h));
+			rx_iov[i].iov_base = rx_buf[i];
+			rx_iov[i].iov_len = sizeof(rx_buf[i]);
+			h->msg_iov = &rx_iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &rx_peer[i];
+			h->msg_namelen = sizeof(rx_peer[i]);
+		}
+		n = recvmmsg(s->fd, rx_msg, LSN_MMSG, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
-				log_debug("udp recvfrom: %s", log_errstr(errno));
+				log_debug("udp recvmmsg: %s", log_errstr(errno));
 			return;
 		}
-		check_query(s, NULL, &peer, plen, rxbuf, (size_t)n);
+		for (i = 0; i < n; i++)
+			check_query(s, NULL, &rx_peer[i],
+			    rx_msg[i].msg_hdr.msg_namelen, rx_buf[i],
+			    rx_msg[i].msg_len);
+		/* fewer than asked: the socket is empty, poll() tells when
+		 * more come (saves the call that would say EAGAIN) */
+		if (n < LSN_MMSG)
+			return;
 	}
+}
+
+/* Queue one UDP answer for lsn_flush (or send it now when it does not
+ * fit); a failed send is dropped, as the client will ask again. */
+static void
+udp_send(struct lsn_sock *s, const union addr_sa *peer, socklen_t plen,
+    const uint8_t *msg, size_t len)
+{
+	struct msghdr *h;
+
+	if (n_tx > 0 && (s != tx_sock || n_tx == LSN_MMSG ||
+	    len > sizeof(tx_buf) - tx_len))
+		lsn_flush(NULL);
+	if (len > sizeof(tx_buf)) {
+		if (sendto(s->fd, msg, len, 0, &peer->sa, plen) == -1)
+			log_debug("udp sendto: %s", log_errstr(errno));
+		return;
+	}
+	tx_sock = s;
+	memcpy(tx_buf + tx_len, msg, len);
+	tx_peer[n_tx] = *peer;
+	tx_iov[n_tx].iov_base = tx_buf + tx_len;
+	tx_iov[n_tx].iov_len = len;
+	h = &tx_msg[n_tx].msg_hdr;
+	memset(h, 0, sizeof(*h));
+	h->msg_iov = &tx_iov[n_tx];
+	h->msg_iovlen = 1;
+	h->msg_name = &tx_peer[n_tx];
+	h->msg_namelen = plen;
+	tx_len += len;
+	n_tx++;
+}
+
+/* see listen.h */
+void
+lsn_flush(void *arg)
+{
+	int off, n;
+
+	(void)arg;
+	for (off = 0; off < n_tx; off += n) {
+		/*
+		 * The system call itself: 64-bit musl's sendmmsg() is a
+		 * loop of sendmsg() calls, as its msghdr has padding the
+		 * kernel's has not; ours is zeroed and carries no control
+		 * data, so the kernel reads it right.
+		 */
+		n = (int)syscall(SYS_sendmmsg, tx_sock->fd, tx_msg + off,
+		    (unsigned)(n_tx - off), 0);
+		if (n == -1) {
+			/* that datagram is lost, as with sendto */
+			log_debug("udp sendmmsg: %s", log_errstr(errno));
+			n = 1;
+		}
+	}
+	n_tx = 0;
+	tx_len = 0;
 }
 
 /*
  * The client-visible policy: drop what has no readable header or is an
- * answer; REFUSED outside allow; FORMERR when malformed; NOTIMP for
- * opcodes other than QUERY and for zone transfers; SERVFAIL when the
- * table is full.  Everything else is queued for an upstream.
+ * answer; REFUSED outside allow (TCP: closed at accept); FORMERR when
+ * malformed; NOTIMP for opcodes other than QUERY and for zone transfers;
+ * SERVFAIL when the source already has source_inflight queries out or
+ * the table is full.  Everything else is queued for an upstream, its UDP
+ * answer capped at max_udp_size.
  */
 static void
 check_query(struct lsn_sock *s, struct lsn_client *cl,
@@ -292,8 +411,8 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		st.q_udp++;
 	else
 		st.q_tcp++;
-	allowed = cl != NULL ? cl->allowed :
-	    addr_match(cf->allow, cf->n_allow, &peer->sa);
+	/* a TCP client outside allow never got past accept */
+	allowed = cl != NULL || addr_match(cf->allow, cf->n_allow, &peer->sa);
 	if (!allowed) {
 		st.refused++;
 		reply_now(s, cl, peer, plen, buf, len, &m, r == DNS_OK,
@@ -311,7 +430,17 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		reply_now(s, cl, peer, plen, buf, len, &m, 1, DNS_RC_NOTIMP);
 		return;
 	}
+	/* no source may take the whole table (or a big share of it) */
+	if (src_hold(&peer->sa, SRC_QUERY, cf->source_inflight) == -1) {
+		st.source_full++;
+		st.servfail++;
+		limit_log(&rl_query_src, "queries in flight (source_inflight "
+		    "reached): SERVFAIL to more", peer);
+		reply_now(s, cl, peer, plen, buf, len, &m, 1, DNS_RC_SERVFAIL);
+		return;
+	}
 	if ((i = qt_alloc(qt, loop_now(), cf->timeout_ms)) == -1) {
+		src_put(&peer->sa, SRC_QUERY);
 		st.qtab_full++;
 		st.servfail++;
 		reply_now(s, cl, peer, plen, buf, len, &m, 1, DNS_RC_SERVFAIL);
@@ -320,7 +449,11 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 	q = &qt->slot[i];
 	q->client_id = m.id;
 	q->client_edns = (uint8_t)m.has_opt;
-	q->udp_size = m.udp_size;
+	/* no reflected answer bigger than the cap, whatever EDNS says */
+	q->udp_size = (uint16_t)MIN(m.udp_size, cf->max_udp_size);
+	/* the source reference goes back from q->peer (slot_release) */
+	q->peer = *peer;
+	q->peer_len = plen;
 	if (cl != NULL) {
 		q->origin = QT_TCP;
 		q->lsn = (int32_t)(cl - clients);
@@ -329,12 +462,8 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 	} else {
 		q->origin = QT_UDP;
 		q->lsn = (int32_t)(s - socks);
-		q->peer = *peer;
-		q->peer_len = plen;
 	}
-	q->qlen = (uint16_t)dns_build_upstream(q->q, sizeof(q->q), buf, &m,
-	    qt_id(qt, i), cf->padding, 1);
-	if (q->qlen == 0 || dns_parse_query(q->q, q->qlen, &q->m) != DNS_OK) {
+	if (qt_set_query(qt, i, buf, &m, cf->padding, 1) == -1) {
 		/* cannot happen for a query that parsed; answer anyway */
 		lsn_fail(i, DNS_RC_SERVFAIL);
 		return;
@@ -356,8 +485,19 @@ reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
 		return;
 	if (cl != NULL)
 		client_send(cl, out, n);
-	else if (sendto(s->fd, out, n, 0, &peer->sa, plen) == -1)
-		log_debug("udp sendto: %s", log_errstr(errno));
+	else
+		udp_send(s, peer, plen, out, n);
+}
+
+/* Close an accepted socket we will not serve, with RST: no FIN
+ * handshake to wait for, nothing left in TIME_WAIT. */
+static void
+refuse_fd(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
 }
 
 static void
@@ -367,15 +507,19 @@ tcp_accept(void *arg, short revents)
 	struct lsn_client *cl;
 	union addr_sa peer;
 	socklen_t plen;
+	uint32_t n;
 	int fd, i, j, on = 1;
 
 	(void)revents;
 	for (j = 0; j < LSN_ACCEPT_BATCH; j++) {
-		if (n_open_clients == n_clients) {
+		if (n_open_clients == n_clients && client_evictable() == NULL) {
+			/* every client has queries out: wait for one */
 			st.tcp_full++;
-			if (accept_paused_until <= loop_now())
-				log_warnx("%d TCP clients: pausing accept",
-				    n_clients);
+			if (accept_paused_until <= loop_now() &&
+			    log_rl_allow(&rl_pause, loop_now(), &n))
+				log_warnx("%d TCP clients, all busy: pausing "
+				    "accept (%" PRIu32 " more pauses since the "
+				    "last line)", n_clients, n);
 			accept_paused_until = loop_now() + LSN_ACCEPT_PAUSE_MS;
 			listeners_events();
 			return;
@@ -391,11 +535,31 @@ tcp_accept(void *arg, short revents)
 			}
 			return;
 		}
+		/* outside allow: not even a slot (its queries would only
+		 * get REFUSED) */
+		if (!addr_match(cf->allow, cf->n_allow, &peer.sa)) {
+			st.tcp_refused++;
+			refuse_fd(fd);
+			continue;
+		}
+		if (src_hold(&peer.sa, SRC_TCP, cf->source_tcp) == -1) {
+			st.tcp_source_full++;
+			limit_log(&rl_tcp_src, "TCP connections (source_tcp "
+			    "reached): closing new ones", &peer);
+			refuse_fd(fd);
+			continue;
+		}
+		if (n_open_clients == n_clients) {
+			/* idle (or never finishing a frame): its turn is over */
+			st.tcp_evicted++;
+			client_close(client_evictable());
+		}
 		for (i = 0; i < n_clients; i++)
 			if (clients[i].state == CL_FREE)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
+		cl->out = client_out + (size_t)i * LSN_OUT_CAP;
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -408,12 +572,58 @@ tcp_accept(void *arg, short revents)
 		cl->in_len = 0;
 		cl->out_len = 0;
 		cl->peer = peer;
-		cl->allowed = addr_match(cf->allow, cf->n_allow, &peer.sa);
 		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
+		cl->progress_ms = loop_now();
 		n_open_clients++;
 		st.tcp_accepted++;
 		client_events(cl);
 	}
+}
+
+/*
+ * The client a full pool gives up for a newcomer: one we owe nothing
+ * (no query in flight), from the source that holds the most TCP
+ * connections (the heavy user pays first), and of those the one longest
+ * without progress: a connection trickling bytes that never make a
+ * frame, or one that stopped reading its answers, makes none.  NULL when
+ * every client has queries out.
+ */
+static struct lsn_client *
+client_evictable(void)
+{
+	struct lsn_client *cl, *best = NULL;
+	uint32_t n, best_n = 0;
+	int i;
+
+	for (i = 0; i < n_clients; i++) {
+		cl = &clients[i];
+		if (cl->state == CL_FREE || cl->n_inflight > 0)
+			continue;
+		n = src_count(&cl->peer.sa, SRC_TCP);
+		if (best == NULL || n > best_n || (n == best_n &&
+		    cl->progress_ms < best->progress_ms)) {
+			best = cl;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+/* A limit hit by one source: a warning, at most one line a minute. */
+static void
+limit_log(struct log_rl *rl, const char *what, const union addr_sa *peer)
+{
+	char as[ADDR_STR_CAP];
+	uint32_t n;
+
+	if (!log_rl_allow(rl, loop_now(), &n))
+		return;
+	addr_host_str(&peer->sa, as, sizeof(as));
+	if (n > 0)
+		log_warnx("client %s: too many %s (%" PRIu32 " more limit "
+		    "hits since the last line)", as, what, n);
+	else
+		log_warnx("client %s: too many %s", as, what);
 }
 
 static void
@@ -454,9 +664,39 @@ client_read(struct lsn_client *cl)
 			client_close(cl);
 		return;
 	}
+	/* bytes alone do not restart the idle timer: whole frames do */
 	cl->in_len += (size_t)n;
-	cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
 	client_parse(cl);
+}
+
+/* see listen.h */
+int
+lsn_frame(const uint8_t *buf, size_t len, size_t *flen)
+{
+	if (len < 2)
+		return LSN_FRAME_MORE;
+	*flen = (size_t)buf[0] << 8 | buf[1];
+	/* no query is this long: the stream is not DNS */
+	if (*flen == 0 || *flen > DNS_QUERY_MAX)
+		return LSN_FRAME_BAD;
+	return len - 2 >= *flen ? LSN_FRAME_OK : LSN_FRAME_MORE;
+}
+
+/* 1 when a whole frame waits in the buffer (or a bad one: that too will
+ * be dealt with by client_parse). */
+static int
+client_has_frame(const struct lsn_client *cl)
+{
+	size_t flen;
+
+	return lsn_frame(cl->in, cl->in_len, &flen) != LSN_FRAME_MORE;
+}
+
+/* Queries one TCP connection may have out. */
+static int
+pipeline_max(void)
+{
+	return (int)MIN(LSN_PIPELINE_MAX, cf->source_inflight);
 }
 
 /* Queries out of the buffered frames, while the client may have more in
@@ -466,18 +706,21 @@ client_parse(struct lsn_client *cl)
 {
 	uint32_t gen = cl->gen;
 	size_t flen, off = 0;
+	int r;
 
 	cl->resume = 0;
-	while (cl->in_len - off >= 2 && cl->n_inflight < LSN_PIPELINE_MAX) {
-		flen = (size_t)cl->in[off] << 8 | cl->in[off + 1];
-		if (flen == 0 || flen > DNS_QUERY_MAX) {
-			/* no query is this long: the stream is not DNS */
+	while (cl->n_inflight < pipeline_max()) {
+		r = lsn_frame(cl->in + off, cl->in_len - off, &flen);
+		if (r == LSN_FRAME_BAD) {
 			st.tcp_dropped++;
 			client_close(cl);
 			return;
 		}
-		if (cl->in_len - off < 2 + flen)
+		if (r == LSN_FRAME_MORE)
 			break;
+		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
+		if (cl->out_len == 0)
+			cl->progress_ms = loop_now();
 		check_query(NULL, cl, &cl->peer, sizeof(cl->peer),
 		    cl->in + off + 2, flen);
 		/* an immediate failure may have closed the client */
@@ -560,15 +803,15 @@ client_events(struct lsn_client *cl)
 {
 	short ev = 0;
 
-	if (cl->state == CL_OPEN && cl->n_inflight < LSN_PIPELINE_MAX &&
+	if (cl->state == CL_OPEN && cl->n_inflight < pipeline_max() &&
 	    cl->out_len < LSN_OUT_CAP / 2)
 		ev |= POLLIN;
 	if (cl->out_len > 0)
 		ev |= POLLOUT;
 	/* done: the client hung up (or a reload drains) and got every
-	 * answer */
+	 * answer; half a frame after EOF can never become a query */
 	if ((cl->state == CL_EOF || draining) && cl->n_inflight == 0 &&
-	    cl->out_len == 0 && cl->in_len < 2) {
+	    cl->out_len == 0 && !client_has_frame(cl)) {
 		client_close(cl);
 		return;
 	}
@@ -586,6 +829,7 @@ client_close(struct lsn_client *cl)
 	client_set_state(cl, CL_FREE);
 	cl->gen++;	/* answers still in flight for it are dropped */
 	cl->n_inflight = 0;
+	src_put(&cl->peer.sa, SRC_TCP);
 	n_open_clients--;
 	if (accept_paused_until > loop_now()) {
 		accept_paused_until = 0;
@@ -620,10 +864,23 @@ slot_client(struct qt_slot *q, struct lsn_client **clp)
 	if (cl->state == CL_FREE || cl->gen != q->lsn_gen)
 		return -1;
 	cl->n_inflight--;
+	/* an answer restarts the idle time too: the client asked for it */
+	cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
 	if (cl->in_len >= 2)
 		cl->resume = any_resume = 1;
 	*clp = cl;
 	return 0;
+}
+
+/* The only way a LAN slot ends: its source reference goes back first. */
+static void
+slot_release(int slot)
+{
+	struct qt_slot *q = &qt->slot[slot];
+
+	if (q->origin == QT_UDP || q->origin == QT_TCP)
+		src_put(&q->peer.sa, SRC_QUERY);
+	qt_release(qt, slot);
 }
 
 static void
@@ -634,24 +891,24 @@ deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
 		client_send(cl, msg, len);
 		if (cl->state != CL_FREE)
 			client_events(cl);
-	} else if (sendto(socks[q->lsn].fd, msg, len, 0, &q->peer.sa,
-	    q->peer_len) == -1)
-		log_debug("udp sendto: %s", log_errstr(errno));
+	} else
+		udp_send(&socks[q->lsn], &q->peer, q->peer_len, msg, len);
 }
 
 /* SERVFAIL & co for a slot, from its stored question. */
 static void
-reply_error(struct qt_slot *q, struct lsn_client *cl, int rcode)
+reply_error(int slot, struct lsn_client *cl, int rcode)
 {
+	struct qt_slot *q = &qt->slot[slot];
+	const uint8_t *qb;
 	struct dns_msg m;
 	uint8_t out[LSN_REPLY_CAP];
-	size_t n;
+	size_t n, kept;
 
 	if (rcode == DNS_RC_SERVFAIL)
 		st.servfail++;
-	m = q->m;
-	m.has_opt = q->client_edns;
-	n = dns_error_reply(out, sizeof(out), q->q, q->qlen, &m, 1, rcode);
+	qb = qt_query(qt, slot, &kept, &m);
+	n = dns_error_reply(out, sizeof(out), qb, kept, &m, 1, rcode);
 	if (n < DNS_HDR_LEN)
 		return;
 	out[0] = (uint8_t)(q->client_id >> 8);
@@ -661,19 +918,31 @@ reply_error(struct qt_slot *q, struct lsn_client *cl, int rcode)
 
 /* see listen.h */
 void
+lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
+    const struct dns_msg *), void (*fail)(int, int))
+{
+	foreign_answer = answer;
+	foreign_fail = fail;
+}
+
+/* see listen.h */
+void
 lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 {
 	struct qt_slot *q = &qt->slot[slot];
 	struct lsn_client *cl;
 	struct dns_msg cm, m2;
-	size_t n;
+	const uint8_t *qb;
+	size_t n, kept;
 
+	if (q->origin == QT_SRV) {
+		foreign_answer(slot, msg, len, m);
+		return;
+	}
 	if (slot_client(q, &cl) == 0) {
-		/* q->q carries our OPT; the answer's OPT follows the client */
-		cm = q->m;
-		cm.has_opt = q->client_edns;
-		n = dns_answer_for_client(msg, len, m, q->client_id, q->q,
-		    &cm);
+		/* the answer's OPT follows the client's query */
+		qb = qt_query(qt, slot, &kept, &cm);
+		n = dns_answer_for_client(msg, len, m, q->client_id, qb, &cm);
 		if (n != 0 && cl == NULL && n > q->udp_size) {
 			if (dns_parse_answer(msg, n, &m2) == DNS_OK)
 				n = dns_truncate(msg, n, q->udp_size, &m2,
@@ -686,10 +955,10 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 			st.answered++;
 			deliver(q, cl, msg, n);
 		} else
-			reply_error(q, cl, DNS_RC_SERVFAIL);
+			reply_error(slot, cl, DNS_RC_SERVFAIL);
 	} else
-		st.late++;
-	qt_release(qt, slot);
+		st.abandoned++;
+	slot_release(slot);
 }
 
 /* see listen.h */
@@ -699,9 +968,15 @@ lsn_fail(int slot, int rcode)
 	struct qt_slot *q = &qt->slot[slot];
 	struct lsn_client *cl;
 
+	if (q->origin == QT_SRV) {
+		foreign_fail(slot, rcode);
+		return;
+	}
 	if (slot_client(q, &cl) == 0)
-		reply_error(q, cl, rcode);
-	qt_release(qt, slot);
+		reply_error(slot, cl, rcode);
+	else
+		st.abandoned++;
+	slot_release(slot);
 }
 
 /* see listen.h */

@@ -29,6 +29,28 @@ void	lsn_drain(void);
 /* up_cbs: deliver an upstream answer / an error rcode; release the slot. */
 void	lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *);
 void	lsn_fail(int slot, int rcode);
+/*
+ * Slots of server mode (origin QT_SRV) come through the two above too
+ * (the upstream callbacks, and the deadline timer below, which serves
+ * the whole table): they are handed to these, set at start-up.
+ */
+void	lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
+	    const struct dns_msg *), void (*fail)(int, int));
+
+/*
+ * The 2-byte framing of DNS over TCP (RFC 1035 4.2.2, RFC 7766) as the
+ * LAN side reads it: the first frame of buf[len].  LSN_FRAME_OK: a whole
+ * frame, *flen bytes of message at buf + 2; LSN_FRAME_MORE: not whole
+ * yet; LSN_FRAME_BAD: a length no query has (0, over DNS_QUERY_MAX),
+ * the stream is not DNS.  Pure (the fuzzer calls it too).
+ */
+enum { LSN_FRAME_OK, LSN_FRAME_MORE, LSN_FRAME_BAD };
+int	lsn_frame(const uint8_t *buf, size_t len, size_t *flen);
+
+/* Send the UDP answers queued this loop iteration (a loop_after hook,
+ * registered after the upstream pool's, whose retries may answer too).
+ * arg is unused. */
+void	lsn_flush(void *arg);
 
 /* Answer SERVFAIL to every slot past its deadline (loop timer). */
 uint64_t lsn_next_deadline(void *);

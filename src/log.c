@@ -165,10 +165,12 @@ vlog(int level, int with_errno, const char *fmt, va_list ap)
 	if (log_to_syslog)
 		sys_send(level, line);
 	else {
-		len = fmt_snprintf(out, sizeof(out), "dotfwd: %s%s\n",
+		/* one write(2) of our own buffer, the newline always in */
+		len = fmt_snprintf(out, sizeof(out), "dotfwd: %s%s",
 		    tag[level], line);
-		len = MIN(len, sizeof(out) - 1);
-		(void)write(STDERR_FILENO, out, len);
+		len = MIN(len, sizeof(out) - 2);
+		out[len++] = '\n';
+		(void)!write(STDERR_FILENO, out, len);
 	}
 	errno = saved;
 }

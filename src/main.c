@@ -19,7 +19,10 @@
 #include "mem.h"
 #include "priv.h"
 #include "qtab.h"
+#include "query.h"
 #include "reload.h"
+#include "ring.h"
+#include "server.h"
 #include "stats.h"
 #include "ta.h"
 #include "upstat.h"
@@ -44,6 +47,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
 	    "       dotfwd -V | --version\n"
+	    "       dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] [-C CAFILE] "
+	    "[-p PIN] [-k]\n"
+	    "                    [-t TYPE] [-f NAMESFILE] [-c FILE] "
+	    "[NAME [TYPE]]\n"
 	    "       dotfwd status [-c FILE]\n");
 	exit(EX_USAGE_);
 }
@@ -77,6 +84,7 @@ on_signal(int signo)
 	case SIGUSR1:
 		st_log(loop_now());
 		ust_log();
+		srv_log();
 		break;
 	case SIGUSR2:
 		/* OpenWrt's ntpd hotplug hook: the clock is now right */
@@ -127,6 +135,8 @@ main(int argc, char **argv)
 		return version();
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
 		return status_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return query_main(argc - 1, argv + 1, DEFAULT_CONF);
 	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -155,6 +165,10 @@ main(int argc, char **argv)
 		reload_init(argv, file, &conf);
 	}
 	n = conf_load(&conf, file, stderr);
+	/* the server's certificate and key belong to the check (start-up
+	 * reads them in srv_init) */
+	if (n == 0 && check)
+		n = srv_check_files(&conf, stderr);
 	if (check) {
 		if (n == 0 && verbose > 0)
 			conf_dump(&conf, stdout);
@@ -183,17 +197,27 @@ main(int argc, char **argv)
 		    "that are not yet valid until it is (SIGUSR2 or NTP)");
 
 	qt_init(&qtab, (int)conf.max_inflight);
+	srv_init(&conf, &qtab);	/* takes its handed-over sockets first */
 	lsn_init(&conf, &qtab);
 	cbs.answer = lsn_answer;
 	cbs.fail = lsn_fail;
+	lsn_set_foreign(srv_answer, srv_fail);
 	/* + the signal pipe, the status listener and its reader */
-	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) + 3);
+	loop_init(lsn_max_fds(&conf) + up_max_fds(&conf) +
+	    srv_max_fds(&conf) + 3);
 	lsn_start();	/* its after-hook parses before upstream flushes */
 	up_init(&conf, &qtab, &cbs);
+	loop_after(lsn_flush, NULL);	/* UDP answers, retries' included */
+	ring_init();
+	srv_start();	/* after up_init: its flush follows theirs */
 	loop_timer(lsn_next_deadline, lsn_expire, NULL);
 	loop_signals(on_signal);
+	/* a reload carries totals, upstream health and the ring */
+	reload_restore();
+	ring_start();
 	reload_reap();	/* a copy that ended before this image ran */
 	st_status_init(file, ust_json, cert_clock_synced);
+	st_status_history(ring_json);
 	inh_drop_unused(1);
 	priv_drop(UNPRIV_USER, UNPRIV_FALLBACK);
 	log_info("dotfwd %s %s: %d listen addresses, %d upstream "

@@ -1,37 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mem.c: start-up allocation.  Pools are carved out of chunks taken from
- * calloc before mem_seal(); nothing is ever freed, and after the seal an
+ * mem.c: start-up allocation.  Pools come from anonymous mappings taken
+ * before mem_seal(): small ones packed into shared chunks, big ones in
+ * mappings of their own, page-aligned, so that a pool nobody uses (a TCP
+ * client's output buffer, the spill rows of the query table, the large
+ * answer buffer) never becomes resident.  Nothing is written here: the
+ * kernel's zero pages are the zeroing.  Never frees; after the seal an
  * allocation is a bug (test builds also trap malloc itself).
  */
-#include <string.h>
+#include <sys/mman.h>
 
 #include "log.h"
 #include "mem.h"
 
 #define MEM_ALIGN	16
-#define MEM_CHUNK	(256 * 1024)	/* small pools share a chunk */
+#define MEM_CHUNK	(64 * 1024)	/* small pools share a chunk */
+#define MEM_OWN_MIN	4096	/* from here on a pool gets its own pages:
+				 * untouched, they stay out of RSS */
 
-static void	*block_get(size_t);
+static void	*map(size_t);
 
-static void	*blocks;	/* every block, linked through its first word:
-				 * the arena owns them all (and leak checkers
-				 * see them reachable) */
 static uint8_t	*chunk;
 static size_t	 chunk_left;
 static size_t	 total;
 static int	 sealed;
 
+/* Fresh zero pages (not resident until written). */
 static void *
-block_get(size_t len)
+map(size_t len)
 {
-	uint8_t *b;
+	void *p;
 
-	if ((b = calloc(1, MEM_ALIGN + len)) == NULL)
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
 		fatal(EX_OS_, "out of memory (%zu bytes)", len);
-	memcpy(b, &blocks, sizeof(blocks));
-	blocks = b;
-	return b + MEM_ALIGN;
+	return p;
 }
 
 /* see mem.h */
@@ -45,10 +49,10 @@ mem_alloc(size_t len)
 	if (len == 0)
 		len = MEM_ALIGN;
 	total += len;
-	if (len > MEM_CHUNK / 4)
-		return block_get(len);	/* big pools get their own block */
+	if (len >= MEM_OWN_MIN)
+		return map(len);	/* the kernel rounds up to pages */
 	if (len > chunk_left) {
-		chunk = block_get(MEM_CHUNK);
+		chunk = map(MEM_CHUNK);
 		chunk_left = MEM_CHUNK;
 	}
 	p = chunk;

@@ -8,7 +8,11 @@
 
 #include "compat.h"
 
-/* Zeroed, 16-byte aligned.  Exits 71 when memory is short; BUG after seal. */
+/*
+ * Zeroed, 16-byte aligned; from 4 KB on page-aligned in pages of its own,
+ * which stay out of RSS until written.  Exits 71 when memory is short;
+ * BUG after seal.
+ */
 void	*mem_alloc(size_t len);
 /* Called just before loop_run(); test builds then abort on malloc. */
 void	 mem_seal(void);

@@ -3,6 +3,8 @@
  * policy.c: address choice and health (see policy.h).  One picker per
  * policy, all sharing the same notion of "usable now".
  */
+#include <string.h>
+
 #include "conf.h"
 #include "mem.h"
 #include "policy.h"
@@ -11,6 +13,8 @@ struct health {
 	uint32_t	 backoff_ms;	/* 0: healthy */
 	uint64_t	 backoff_until_ms;
 	uint32_t	 srtt8;		/* smoothed RTT in 1/8 ms; 0: none */
+	uint32_t	 rtt_sum_ms;	/* since the last pol_rtt_take() */
+	uint32_t	 rtt_n;
 };
 
 static int	usable(int, uint64_t);
@@ -153,6 +157,52 @@ pol_rtt(int i, uint64_t rtt_ms)
 	rtt_ms = MIN(rtt_ms, POL_RTT_MAX_MS);
 	h[i].srtt8 = s == 0 ? (uint32_t)MAX(8 * rtt_ms, 1) :
 	    (uint32_t)MAX(1, s - s / 8 + rtt_ms);
+	/* 60000 ms x 71582 answers fit in 32 bits; past that the mean is
+	 * of the first ones */
+	if (h[i].rtt_sum_ms <= UINT32_MAX - POL_RTT_MAX_MS) {
+		h[i].rtt_sum_ms += (uint32_t)rtt_ms;
+		h[i].rtt_n++;
+	}
+}
+
+/* see policy.h */
+uint32_t
+pol_rtt_take(int i)
+{
+	uint32_t mean;
+
+	if (h[i].rtt_n == 0)
+		return 0;
+	mean = MAX(1, (h[i].rtt_sum_ms + h[i].rtt_n / 2) / h[i].rtt_n);
+	h[i].rtt_sum_ms = 0;
+	h[i].rtt_n = 0;
+	return mean;
+}
+
+/* see policy.h */
+void
+pol_health_get(int i, struct pol_health *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->backoff_ms = h[i].backoff_ms;
+	out->backoff_until_ms = h[i].backoff_until_ms;
+	out->srtt8 = h[i].srtt8;
+}
+
+/* see policy.h */
+void
+pol_health_set(int i, const struct pol_health *in, uint64_t now)
+{
+	if (in->backoff_ms < POL_BACKOFF_MIN_MS ||
+	    in->backoff_ms > POL_BACKOFF_MAX_MS) {
+		h[i].backoff_ms = 0;
+		h[i].backoff_until_ms = 0;
+	} else {
+		h[i].backoff_ms = in->backoff_ms;
+		h[i].backoff_until_ms = MIN(in->backoff_until_ms,
+		    now + in->backoff_ms);
+	}
+	h[i].srtt8 = MIN(in->srtt8, 8 * POL_RTT_MAX_MS);
 }
 
 /* see policy.h */

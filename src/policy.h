@@ -49,4 +49,21 @@ uint32_t pol_rtt_ms(int i);
  * stays until an answer. */
 void	 pol_recheck(void);
 
+/* An address's health as a reload carries it to the next image. */
+struct pol_health {
+	uint32_t	 backoff_ms;	/* 0: healthy */
+	uint64_t	 backoff_until_ms;	/* CLOCK_MONOTONIC */
+	uint32_t	 srtt8;		/* smoothed RTT in 1/8 ms; 0: none */
+};
+
+void	 pol_health_get(int i, struct pol_health *);
+/* Take over a carried health at 'now', checked: a back-off outside
+ * POL_BACKOFF_MIN_MS..POL_BACKOFF_MAX_MS means healthy, a wait never
+ * ends later than now + the back-off, the RTT is capped at
+ * POL_RTT_MAX_MS. */
+void	 pol_health_set(int i, const struct pol_health *, uint64_t now);
+/* The mean RTT in ms of the answers since the previous call, 0 when
+ * there were none (the sample ring's per-interval value). */
+uint32_t pol_rtt_take(int i);
+
 #endif

@@ -23,6 +23,8 @@
 #include "loop.h"
 #include "priv.h"
 #include "reload.h"
+#include "ring.h"
+#include "server.h"
 #include "stats.h"
 #include "upstream.h"
 
@@ -37,9 +39,11 @@ extern char **environ;
 static int	digest(uint8_t out[32]);
 static int	check_config(void);
 static void	handover(void);
-static void	drain_start(void);
+static int	write_state(void);
+static void	drain_start(int);
 static uint64_t	drain_next(void *);
 static void	drain_tick(void *, uint64_t);
+static void	take(void *, int, const void *, size_t);
 
 static char		**self_argv;
 static const char	*path;		/* the configuration file */
@@ -48,6 +52,11 @@ static uint8_t		 running_digest[32];
 static int		 have_digest;
 static int		 draining;
 static uint64_t		 drain_deadline_ms;
+static int		 report_fd = -1;	/* the drainer's counts */
+/* forked copies whose counts are still to come (ours or an earlier
+ * image's: all are this PID's children) */
+static struct inh_drain	 pend[INH_MAX_DRAINS];
+static int		 n_pend;
 
 /* SHA-256 of the configuration file's bytes; -1 if unreadable. */
 static int
@@ -221,6 +230,8 @@ reload_hup(void)
 		log_info("SIGHUP: %s unchanged: re-checking upstreams",
 		    path);
 		up_recheck();
+		/* renewed server certificate files, if any */
+		srv_recheck();
 		return;
 	}
 	if ((r = check_config()) != 0) {
@@ -233,50 +244,174 @@ reload_hup(void)
 	handover();
 }
 
+/* A record of a carried blob to its module; *arg: enum inh_mode. */
+static void
+take(void *arg, int type, const void *p, size_t len)
+{
+	int mode = *(int *)arg;
+
+	switch (type) {
+	case INH_R_TOTALS:
+		st_restore(p, len, mode);
+		break;
+	case INH_R_ADDR:
+		up_restore(p, len, mode);
+		break;
+	case INH_R_RING:
+	case INH_R_RING_COL:
+	case INH_R_SAMPLE:
+		/* a drainer's ring is not the running one */
+		if (mode == INH_RESTORE)
+			ring_restore(type, p, len);
+		break;
+	default:
+		break;
+	}
+}
+
+/* see reload.h */
+void
+reload_restore(void)
+{
+	const char *why;
+	int fd, mode = INH_RESTORE, r;
+
+	n_pend = inh_drains(pend, INH_MAX_DRAINS);
+	if ((fd = inh_state_fd()) == -1)
+		return;
+	if ((r = inh_read(fd, take, &mode, &why)) == -1)
+		log_warnx("reload: the carried counters are unusable (%s): "
+		    "they start from zero", why);
+	else
+		log_debug("reload: %d records of counters and health taken "
+		    "over", r);
+	close(fd);
+}
+
 /* see reload.h */
 void
 reload_reap(void)
 {
+	const char *why;
 	pid_t pid;
-	int st_;
+	int st_, i, mode = INH_ADD, fd;
 
-	while ((pid = waitpid(-1, &st_, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st_, WNOHANG)) > 0) {
+		for (i = 0; i < n_pend && pend[i].pid != (int)pid; i++)
+			;
+		fd = i < n_pend ? pend[i].fd : -1;
+		if (i < n_pend)
+			pend[i] = pend[--n_pend];
 		if (!WIFEXITED(st_) || WEXITSTATUS(st_) != 0)
 			log_warnx("pid %d (a reload's forked copy) ended with "
-			    "status %d", (int)pid, WIFEXITED(st_) ?
-			    WEXITSTATUS(st_) : 128 + WTERMSIG(st_));
+			    "status %d%s", (int)pid, WIFEXITED(st_) ?
+			    WEXITSTATUS(st_) : 128 + WTERMSIG(st_),
+			    fd != -1 ? ": its counts are lost" : "");
+		else if (fd != -1 && inh_read(fd, take, &mode, &why) == -1)
+			log_warnx("pid %d (a reload's forked copy): its counts "
+			    "are unusable (%s)", (int)pid, why);
+		if (fd != -1)
+			close(fd);
+	}
 }
 
-/* Fork a drainer if anything is in flight, then exec with the sockets. */
+/* The state for the next image in a new memfd: its fd, or -1 (logged:
+ * the next image starts its counters from zero). */
+static int
+write_state(void)
+{
+	struct inh_wr w;
+	int fd;
+
+	if ((fd = inh_memfd()) == -1)
+		return -1;
+	inh_wr_begin(&w, fd);
+	st_carry(&w);
+	up_carry(&w);
+	ring_carry(&w);
+	if (inh_wr_end(&w) == -1) {
+		log_warnx("SIGHUP: cannot write the counters for the next "
+		    "image (%s): they start from zero", log_errstr(w.err));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* fds handed to the next image: not closed by the execve (1) or again
+ * closed by it (0, when the execve failed) */
+static void
+keep_open(const int *fds, int n, int sfd, int keep)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		fcntl(fds[i], F_SETFD, keep ? 0 : FD_CLOEXEC);
+	for (i = 0; i < n_pend; i++)
+		fcntl(pend[i].fd, F_SETFD, keep ? 0 : FD_CLOEXEC);
+	if (sfd != -1)
+		fcntl(sfd, F_SETFD, keep ? 0 : FD_CLOEXEC);
+}
+
+/*
+ * Fork a drainer if anything is in flight (with a memfd for its
+ * counts), then exec with the sockets, the state and the drainers.  The
+ * state is written first: after it nothing runs here but fork and exec,
+ * so what the next image and the drainer count adds up.
+ */
 static void
 handover(void)
 {
 	static char var[INH_VAR_CAP];
-	int fds[INH_MAX_FDS], n, i, forked = 0;
+	int fds[INH_MAX_FDS], n, i, sfd, rfd = -1, forked = 0;
 	pid_t pid;
 
+	lsn_flush(NULL);	/* answers queued this round leave first */
 	n = lsn_fds(fds, INH_MAX_FDS - 1);
+	n += srv_fds(fds + n, INH_MAX_FDS - 1 - n);
 	if ((i = st_status_fd()) != -1)
 		fds[n++] = i;
-	inh_format(var, sizeof(var), st.start_ms, cert_clock_synced(), fds, n);
-	if (lsn_busy()) {
+	sfd = write_state();
+	/* established DoT clients stay with the copy until they are quiet */
+	if (lsn_busy() || srv_busy()) {
+		if ((rfd = inh_memfd()) != -1 && n_pend == INH_MAX_DRAINS) {
+			/* reloads quicker than drains: the oldest is
+			 * forgotten (reaped all the same) */
+			log_warnx("SIGHUP: %d forked copies still draining: "
+			    "the counts of pid %d will be lost", n_pend,
+			    pend[0].pid);
+			close(pend[0].fd);
+			memmove(&pend[0], &pend[1], sizeof(pend[0]) *
+			    (size_t)--n_pend);
+		}
 		if ((pid = fork()) == -1) {
 			log_warn("SIGHUP: fork: keeping the running "
 			    "configuration");
+			if (sfd != -1)
+				close(sfd);
+			if (rfd != -1)
+				close(rfd);
 			return;
 		}
 		if (pid == 0) {
-			drain_start();
+			if (sfd != -1)
+				close(sfd);
+			drain_start(rfd);
 			return;
 		}
 		forked = 1;
 		log_info("SIGHUP: pid %d answers the queries in flight",
 		    (int)pid);
+		if (rfd != -1) {
+			pend[n_pend].pid = (int)pid;
+			pend[n_pend++].fd = rfd;
+		}
 	}
+	inh_format(var, sizeof(var), st.start_ms, cert_clock_synced(), sfd,
+	    pend, n_pend, fds, n);
 	log_info("SIGHUP: %s changed: re-executing with %d sockets",
 	    path, n);
-	for (i = 0; i < n; i++)
-		fcntl(fds[i], F_SETFD, 0);
+	keep_open(fds, n, sfd, 1);
 	/* a signal during the new image's start-up waits for its loop */
 	loop_block_signals(1);
 	/* lent for the execve only (a new port-53 address); see priv.h */
@@ -288,17 +423,33 @@ handover(void)
 	/* the drainer owns the upstream connections now: start afresh */
 	if (forked)
 		fatalx(EX_OS_, "cannot re-execute after handing over queries");
-	for (i = 0; i < n; i++)
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	keep_open(fds, n, sfd, 0);
+	if (sfd != -1)
+		close(sfd);
 }
 
-/* The forked copy: no more listening, answer what is out, exit. */
+/*
+ * The forked copy: no more listening, answer what is out, exit.  Its
+ * counters start at zero, so what it writes at the end (to fd, -1: it
+ * could not be made) is exactly what it did; the other drainers' fds
+ * belong to the image that reaps them.
+ */
 static void
-drain_start(void)
+drain_start(int fd)
 {
+	int i;
+
 	draining = 1;
+	report_fd = fd;
+	for (i = 0; i < n_pend; i++)
+		if (pend[i].fd != fd)
+			close(pend[i].fd);
+	n_pend = 0;
+	st_reset_counts();
+	up_reset_counts();
 	st_status_close();
 	lsn_drain();
+	srv_drain();
 	drain_deadline_ms = loop_now() + cf->timeout_ms + DRAIN_EXTRA_MS;
 	loop_timer(drain_next, drain_tick, NULL);
 }
@@ -307,19 +458,31 @@ static uint64_t
 drain_next(void *arg)
 {
 	(void)arg;
-	return lsn_busy() ? drain_deadline_ms : 0;
+	return lsn_busy() || srv_busy() ? drain_deadline_ms : 0;
 }
 
 static void
 drain_tick(void *arg, uint64_t now)
 {
+	struct inh_wr w;
+
 	(void)arg;
 	(void)now;
-	if (lsn_busy())
+	if (lsn_busy() || srv_busy())
 		log_warnx("SIGHUP: pid %d: queries still open at the drain "
 		    "deadline, exiting", (int)getpid());
 	else
 		log_info("SIGHUP: pid %d: the queries in flight are answered, "
 		    "exiting", (int)getpid());
+	if (report_fd != -1) {
+		inh_wr_begin(&w, report_fd);
+		st_carry(&w);
+		up_carry(&w);
+		if (inh_wr_end(&w) == -1)
+			log_warnx("SIGHUP: pid %d: cannot write its counts "
+			    "(%s)", (int)getpid(), log_errstr(w.err));
+		close(report_fd);
+		report_fd = -1;
+	}
 	loop_stop();
 }

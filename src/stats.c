@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * stats.c: the counters struct, its SIGUSR1 line and the status socket
- * behind `dotfwd status` (JSON).  Integer only.
+ * behind `dotfwd status` (JSON).  Integer only.  The socket's name is
+ * public (abstract namespace), so both ends check who is on the other
+ * side (SO_PEERCRED): the daemon serves only root and its own user, and
+ * refuses to start when another process holds the name; the client
+ * trusts only a server run by root, by itself or by the owner of the
+ * configuration file, and gives it a deadline and a size cap.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -13,6 +19,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inherit.h"
@@ -23,6 +30,17 @@
 
 #define ST_NAME_PREFIX	"dotfwd-status:"
 #define ST_CLIENT_MS	1000	/* a status reader gets this long */
+#define ST_QUERY_MS	3000	/* `dotfwd status`: the whole exchange */
+#define ST_RETRY_MS	50	/* backlog full: try again after this */
+#define ST_LOG_MS	60000	/* refused readers: one line a minute */
+
+/* SO_PEERCRED's struct ucred, spelt out: glibc and musl show theirs
+ * only with _GNU_SOURCE. */
+struct st_cred {
+	int32_t		 pid;
+	uint32_t	 uid;
+	uint32_t	 gid;
+};
 
 struct st st;
 
@@ -33,14 +51,20 @@ static void	status_drop(void);
 static size_t	status_json(char *, size_t);
 static uint64_t	status_next(void *);
 static void	status_tick(void *, uint64_t);
+static int	peer_cred(int, struct st_cred *);
+static void	squatter(const struct sockaddr_un *, socklen_t) DEAD;
+static uint64_t	mono_ms(void);
 
 static size_t	(*up_json)(char *, size_t, size_t);
+static size_t	(*hist_json)(char *, size_t, size_t);
 static int	(*is_synced)(void);
 static char	*doc;			/* ST_JSON_CAP */
 static size_t	 doc_len, doc_off;
 static int	 lfd = -1, lh = -1;	/* listener */
 static int	 cfd = -1, ch = -1;	/* the one reader being served */
 static uint64_t	 client_deadline_ms;
+static struct log_rl rl_refused;
+static char	 reply[ST_JSON_CAP + 1];	/* `dotfwd status` */
 
 /* Abstract socket name from the config's absolute path. */
 static int
@@ -73,6 +97,7 @@ st_status_init(const char *conf_path,
 	up_json = upstreams;
 	is_synced = clock_synced;
 	doc = mem_alloc(ST_JSON_CAP);
+	log_rl_init(&rl_refused, ST_LOG_MS, 1);
 	if (status_addr(conf_path, &sun, &len) == -1) {
 		log_warnx("status: no socket name for %s", conf_path);
 		return;
@@ -81,16 +106,15 @@ st_status_init(const char *conf_path,
 	    SOCK_STREAM)) != -1)
 		;	/* handed over by a reload, still listening */
 	else if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(lfd, (struct sockaddr *)&sun, len) == -1 ||
-	    listen(lfd, 4) == -1) {
-		log_warn("status socket (is another dotfwd running with this "
-		    "configuration?)");
-		if (lfd != -1)
-			close(lfd);
-		lfd = -1;
-		return;
-	}
+	    SOCK_CLOEXEC, 0)) == -1)
+		fatal(EX_OS_, "status socket");
+	else if (bind(lfd, (struct sockaddr *)&sun, len) == -1) {
+		/* `dotfwd status` would talk to whoever holds the name */
+		if (errno == EADDRINUSE)
+			squatter(&sun, len);
+		fatal(EX_OS_, "status socket @%s", sun.sun_path + 1);
+	} else if (listen(lfd, 4) == -1)
+		fatal(EX_OS_, "status socket: listen");
 	if ((lh = loop_add(lfd, status_accept, NULL)) == -1)
 		fatalx(EX_SOFT_, "no loop slot for the status socket");
 	loop_set(lh, POLLIN);
@@ -133,15 +157,58 @@ status_tick(void *arg, uint64_t now)
 		status_drop();
 }
 
+/* Never returns: says who holds the status socket's name. */
+static void
+squatter(const struct sockaddr_un *sun, socklen_t len)
+{
+	struct st_cred uc;
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) != -1 && connect(fd, (const struct sockaddr *)sun, len) == 0 &&
+	    peer_cred(fd, &uc) == 0)
+		fatalx(EX_OS_, "status socket @%s is held by pid %ld (uid %ld):"
+		    " another dotfwd runs with this configuration, or another "
+		    "program took the name; not starting", sun->sun_path + 1,
+		    (long)uc.pid, (long)uc.uid);
+	fatalx(EX_OS_, "status socket @%s is in use: another dotfwd runs "
+	    "with this configuration, or another program took the name; not "
+	    "starting", sun->sun_path + 1);
+}
+
+/* The credentials of the other end of a unix socket (see unix(7)). */
+static int
+peer_cred(int fd, struct st_cred *uc)
+{
+	socklen_t len = sizeof(*uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, uc, &len) == -1 ||
+	    len != sizeof(*uc))
+		return -1;
+	return 0;
+}
+
 static void
 status_accept(void *arg, short revents)
 {
+	struct st_cred uc;
+	uint32_t n;
 	int fd;
 
 	(void)arg;
 	(void)revents;
 	if ((fd = accept(lfd, NULL, NULL)) == -1)
 		return;
+	memset(&uc, 0xff, sizeof(uc));
+	/* the counters and upstreams are for root and our own user only */
+	if (peer_cred(fd, &uc) == -1 || (uc.uid != 0 && uc.uid != geteuid())) {
+		if (log_rl_allow(&rl_refused, loop_now(), &n))
+			log_info("status: refused a reader with uid %ld (pid "
+			    "%ld): only root and uid %ld may read it",
+			    (long)uc.uid, (long)uc.pid, (long)geteuid());
+		close(fd);
+		return;
+	}
 	if (cfd != -1) {
 		/* one reader at a time: a stuck one is dropped at its
 		 * deadline, the newcomer is simply closed */
@@ -211,14 +278,72 @@ status_json(char *buf, size_t cap)
 	    PRIu64 ", \"answered\": %" PRIu64 ", \"servfail\": %" PRIu64
 	    ", \"timeouts\": %" PRIu64 ", \"refused\": %" PRIu64
 	    ", \"formerr\": %" PRIu64 ", \"truncated\": %" PRIu64
-	    ", \"table_full\": %" PRIu64 "}, \"upstreams\": ",
+	    ", \"table_full\": %" PRIu64 ", \"source_full\": %" PRIu64
+	    ", \"notimp\": %" PRIu64 ", \"abandoned\": %" PRIu64
+	    ", \"tcp_accepted\": %" PRIu64 ", \"tcp_refused\": %" PRIu64
+	    ", \"tcp_source_full\": %" PRIu64 ", \"tcp_evicted\": %" PRIu64
+	    ", \"tcp_paused\": %" PRIu64 "}, \"upstreams\": ",
 	    DOTFWD_VERSION, (loop_now() - st.start_ms) / 1000,
 	    is_synced() ? "true" : "false", st.q_udp + st.q_tcp, st.q_udp,
 	    st.q_tcp, st.answered, st.servfail, st.timeouts, st.refused,
-	    st.formerr, st.truncated, st.qtab_full);
+	    st.formerr, st.truncated, st.qtab_full, st.source_full, st.notimp,
+	    st.abandoned, st.tcp_accepted, st.tcp_refused, st.tcp_source_full,
+	    st.tcp_evicted, st.tcp_full);
 	len = up_json(buf, len, cap);
+	if (hist_json != NULL)
+		len = hist_json(buf, len, cap);
 	len = add(buf, len, cap, "}\n");
 	return len;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* see stats.h */
+void
+st_status_history(size_t (*history)(char *, size_t, size_t))
+{
+	hist_json = history;
+}
+
+/* see stats.h */
+void
+st_carry(struct inh_wr *w)
+{
+	inh_wr_rec(w, INH_R_TOTALS, &st, sizeof(st));
+}
+
+/* see stats.h */
+int
+st_restore(const void *p, size_t len, int mode)
+{
+	uint64_t v[sizeof(struct st) / sizeof(uint64_t)], *to;
+	size_t i;
+
+	if (len != sizeof(st))
+		return -1;
+	memcpy(v, p, sizeof(v));
+	/* struct st is uint64_t counters after start_ms, nothing else */
+	to = (uint64_t *)(void *)&st;
+	for (i = 1; i < nitems(v); i++)
+		to[i] = (mode == INH_ADD ? to[i] : 0) + v[i];
+	return 0;
+}
+
+/* see stats.h */
+void
+st_reset_counts(void)
+{
+	uint64_t start = st.start_ms;
+
+	memset(&st, 0, sizeof(st));
+	st.start_ms = start;
 }
 
 /* see stats.h */
@@ -226,37 +351,86 @@ int
 st_status_query(const char *conf_path)
 {
 	struct sockaddr_un sun;
+	struct st_cred uc;
 	struct pollfd pfd;
+	struct stat sb;
 	socklen_t len;
-	char buf[4096];
+	uint64_t end;
+	size_t got = 0;
 	ssize_t n;
-	int fd;
+	int fd, r, left;
 
-	if (status_addr(conf_path, &sun, &len) == -1) {
+	if (status_addr(conf_path, &sun, &len) == -1 ||
+	    stat(conf_path, &sb) == -1) {
 		fprintf(stderr, "dotfwd: %s: %s\n", conf_path, log_errstr(errno));
 		return EX_CONFIG_;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, len) == -1) {
+	end = mono_ms() + ST_QUERY_MS;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		fprintf(stderr, "dotfwd: socket: %s\n", log_errstr(errno));
+		return EX_OS_;
+	}
+	/* non-blocking: a listener that never accepts cannot hold us */
+	while ((r = connect(fd, (struct sockaddr *)&sun, len)) == -1 &&
+	    errno == EAGAIN && mono_ms() + ST_RETRY_MS < end)
+		poll(NULL, 0, ST_RETRY_MS);
+	if (r == -1) {
 		fprintf(stderr, "dotfwd: not running (no status socket for "
 		    "%s)\n", conf_path);
+		close(fd);
 		return EX_UNAVAILABLE_;
+	}
+	/* anyone may bind the name first: talk only to root, ourselves or
+	 * the owner of the configuration (the listener's credentials are
+	 * those of its listen(), before the daemon dropped root) */
+	if (peer_cred(fd, &uc) == -1 || (uc.uid != 0 && uc.uid != getuid() &&
+	    uc.uid != sb.st_uid)) {
+		fprintf(stderr, "dotfwd: the status socket for %s is held by "
+		    "pid %ld, uid %ld (not root, not uid %ld, not the owner of "
+		    "the file): not trusting it\n", conf_path, (long)uc.pid,
+		    (long)uc.uid, (long)getuid());
+		close(fd);
+		return EX_NOPERM_;
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		if (poll(&pfd, 1, 2000) != 1) {
-			fprintf(stderr, "dotfwd: status: no answer\n");
+		left = (int)(end > mono_ms() ? end - mono_ms() : 0);
+		if (left == 0 || poll(&pfd, 1, left) < 1) {
+			fprintf(stderr, "dotfwd: status: no complete answer "
+			    "within %d ms\n", ST_QUERY_MS);
+			close(fd);
 			return EX_UNAVAILABLE_;
 		}
-		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+		n = read(fd, reply + got, sizeof(reply) - got);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
 			break;
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
-			return EX_OS_;
+		if ((got += (size_t)n) == sizeof(reply)) {
+			fprintf(stderr, "dotfwd: status: answer over %d bytes: "
+			    "not a dotfwd status\n", ST_JSON_CAP);
+			close(fd);
+			return EX_UNAVAILABLE_;
+		}
 	}
 	close(fd);
-	return n == 0 ? 0 : EX_OS_;
+	if (n == -1) {
+		fprintf(stderr, "dotfwd: status: %s\n", log_errstr(errno));
+		return EX_OS_;
+	}
+	/* printed only once whole: no half document for a script */
+	if (got < 3 || reply[0] != '{' || memcmp(reply + got - 2, "}\n",
+	    2) != 0) {
+		fprintf(stderr, "dotfwd: status: not a dotfwd status answer\n");
+		return EX_UNAVAILABLE_;
+	}
+	if (fwrite(reply, 1, got, stdout) != got || fflush(stdout) != 0)
+		return EX_OS_;
+	return 0;
 }
+
 /* see stats.h */
 void
 st_log(uint64_t now_ms)
@@ -265,10 +439,13 @@ st_log(uint64_t now_ms)
 	    " tcp %" PRIu64 ", answered %" PRIu64 ", servfail %" PRIu64
 	    " (timeouts %" PRIu64 "), refused %" PRIu64 ", formerr %" PRIu64
 	    ", notimp %" PRIu64 ", dropped %" PRIu64 ", truncated %" PRIu64
-	    ", table full %" PRIu64 ", tcp accepted %" PRIu64 " paused %"
-	    PRIu64 " closed %" PRIu64 ", late answers %" PRIu64,
+	    ", table full %" PRIu64 ", source full %" PRIu64 ", tcp accepted %"
+	    PRIu64 " paused %" PRIu64 " closed %" PRIu64 " refused %" PRIu64
+	    " over_source %" PRIu64 " evicted %" PRIu64 ", abandoned %"
+	    PRIu64 ", late answers %" PRIu64,
 	    (now_ms - st.start_ms) / 1000, st.q_udp, st.q_tcp, st.answered,
 	    st.servfail, st.timeouts, st.refused, st.formerr, st.notimp,
-	    st.dropped, st.truncated, st.qtab_full, st.tcp_accepted,
-	    st.tcp_full, st.tcp_dropped, st.late);
+	    st.dropped, st.truncated, st.qtab_full, st.source_full,
+	    st.tcp_accepted, st.tcp_full, st.tcp_dropped, st.tcp_refused,
+	    st.tcp_source_full, st.tcp_evicted, st.abandoned, st.late);
 }

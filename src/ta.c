@@ -363,7 +363,18 @@ static void
 der_append(void *arg, const void *buf, size_t len)
 {
 	struct ta_dec *d = arg;
+	int err;
 
+	/*
+	 * BearSSL 0.6's br_x509_decoder_push() runs the decoder again even
+	 * after it failed (x509_minimal's append checks first): fed more
+	 * bytes, it resumes past its own failure with a stale stack and
+	 * reads out of bounds (found by tests/fuzz/fuzz_pem).  Stop at the
+	 * first error; "truncated" only means "not done yet".
+	 */
+	err = br_x509_decoder_last_error(&d->x509);
+	if (err != 0 && err != BR_ERR_X509_TRUNCATED)
+		return;
 	br_x509_decoder_push(&d->x509, buf, len);
 }
 

@@ -14,7 +14,16 @@
 #include "qtab.h"
 #include "tls.h"
 
-#define UC_MSG_CAP	(2 + 65535)	/* a framed DNS message */
+/*
+ * Answers are read in place from the TLS record that holds them.  One
+ * that spans records is gathered: into the connection's own UC_PART_CAP
+ * bytes when it fits, else into one big buffer shared by all connections
+ * (UC_MSG_CAP: any framed DNS message), taken for the time it takes to
+ * gather it; a connection that needs it while another holds it stops
+ * reading until it is free (the server's data waits in TCP meanwhile).
+ */
+#define UC_MSG_CAP	(2 + DNS_MSG_MAX)
+#define UC_PART_CAP	(2 + DNS_EDNS_SIZE)
 
 enum uc_state { UC_CLOSED, UC_CONNECTING, UC_HANDSHAKE, UC_READY, UC_N };
 
@@ -65,19 +74,39 @@ struct uc {
 	int		 q_head, q_tail;	/* slots to write, in order;
 						 * linked by qt_slot.next */
 	size_t		 wr_off;	/* bytes of the head written */
+	const uint8_t	*probe;		/* uc_probe(): message to write */
+	size_t		 probe_len;	/* 0: none */
+	size_t		 probe_off;	/* bytes of it written (framed) */
+	uint16_t	 probe_id;
 	int		 n_queued;
 	int		 n_sent;	/* written, no answer yet */
-	size_t		 msg_len;	/* bytes gathered in msg */
-	uint8_t		*msg;		/* UC_MSG_CAP: one framed answer */
+	size_t		 msg_len;	/* bytes of a spanning answer
+					 * gathered in msg, prefix included */
+	uint8_t		*msg;		/* part, or the shared big buffer
+					 * while this connection holds it */
+	uint8_t		*part;		/* UC_PART_CAP */
+	struct uc	*big_next;	/* waiting for the big buffer */
+	int		 big_waits;
+	int		 tls_ready;	/* tls_init done (at the first
+					 * uc_open: an address never used
+					 * leaves its pages untouched) */
+	uint8_t		*iobuf;		/* TLS_IN_CAP + TLS_OUT_CAP */
+	const uint8_t	(*pin)[32];
+	int		 n_pin;
 	struct tls_conn	 tls;
 };
 
 /*
- * Set up a closed connection: buffers from the arena, the TLS context
- * with the anchors and pins (borrowed).  Start-up only.
+ * Set up a closed connection: buffers from the arena; the TLS context
+ * with the anchors and pins (borrowed) is made at the first uc_open.
+ * Start-up only.
  */
 void	uc_init(struct uc *, const struct uc_ops *, struct qt *, int idx,
 	    const char *name, const uint8_t (*pin)[32], int n_pin);
+
+/* The connection's TLS context, made now if it was not yet (for a
+ * caller that sets it up further: `dotfwd query`). */
+struct tls_conn *uc_tls(struct uc *);
 
 /*
  * Start connecting to sa; the handshake (SNI = server_name, borrowed)
@@ -88,7 +117,28 @@ enum { UC_ESOCKET = -1, UC_ECONNECT = -2, UC_ESLOT = -3 };
 int	uc_open(struct uc *, const struct addr *sa, const char *server_name,
 	    uint32_t open_ms);
 
-/* Move what can move now (after queueing, or from the loop). */
+/*
+ * Write one extra message, not a slot: 'msg' (len bytes, borrowed until
+ * written or uc_shut) with its ID replaced by 'id', at the next frame
+ * boundary, ahead of the queue.  Returns 0, or -1 when one is already
+ * waiting.  (The pool's liveness probe.)
+ */
+int	uc_probe(struct uc *, const uint8_t *msg, size_t len, uint16_t id);
+
+/*
+ * The answer side of the framing, without TLS: take plaintext from the
+ * server (p, len bytes, editable) and report whole messages through
+ * ops->answer (or ops->fail for a zero length).  Returns the bytes
+ * consumed (at least 1 when len > 0, but 0 while a spanning answer too
+ * big for the connection's own buffer waits for the shared one: then
+ * stop, the connection is pumped again when it is free); call again
+ * with the rest while the connection is still ready.  uc_pump() feeds
+ * it; the fuzzer does too.
+ */
+size_t	uc_feed(struct uc *, uint8_t *p, size_t len);
+
+/* Move what can move now, after queueing: queries out, answers already
+ * read; the socket itself is read when poll() says so. */
 void	uc_pump(struct uc *);
 
 /* Close the socket (close_notify first when 'polite' and ready); the

@@ -44,11 +44,12 @@ ust_json(char *buf, size_t len, size_t cap)
 		    PRIu32 ", \"queries\": %" PRIu64 ", \"answers\": %" PRIu64
 		    ", \"timeouts\": %" PRIu64 ", \"handshakes\": %" PRIu64
 		    ", \"resumed\": %" PRIu64 ", \"failures\": %" PRIu64
+		    ", \"backoff_ms\": %" PRIu32 ", \"retry_in_ms\": %" PRIu32
 		    ", \"last_error\": \"%s\"}", i == 0 ? "[" : ", ",
 		    addr_str(v.sa, as, sizeof(as)), v.auth_name,
 		    v.is_down ? "down" : "up", v.rtt_ms, v.n->queries,
 		    v.n->answers, v.n->timeouts, v.n->handshakes,
-		    v.n->resumed, v.n->failures,
+		    v.n->resumed, v.n->failures, v.backoff_ms, v.retry_in_ms,
 		    json_safe(v.last_err, err, sizeof(err)));
 		if (n < 0)
 			break;

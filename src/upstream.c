@@ -7,8 +7,11 @@
  * answers are matched by ID (slot + generation), connection and
  * question.  A dead connection puts its queries on the retry list, worked
  * after the loop's dispatch: sent again elsewhere while their deadline
- * allows, else answered SERVFAIL.  Address choice and back-off are
- * policy.c's.
+ * allows, else answered SERVFAIL.  A connection with queries out and no
+ * answer for a while gets a probe (a query for the root's NS, which any
+ * resolver has cached): a server that answers it is alive and merely
+ * slow on some name; one that answers nothing is a black hole.  Address
+ * choice and back-off are policy.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +19,8 @@
 
 #include "cert.h"
 #include "dns.h"
+#include "dnsedit.h"
+#include "inherit.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -27,6 +32,7 @@
 #define UP_HANDSHAKE_MIN_MS	1000
 #define UP_DOWN_SUMMARY_MS	60000	/* while down: one line a minute */
 #define UP_STALL_MIN_MS		500	/* no answer this long: black hole */
+#define UP_PROBE_CAP		(DNS_HDR_LEN + 5 + 11 + 4 + 512)
 #define UP_CLOCK_POLL_MS	1000
 #define UP_NAME_CAP		(ADDR_STR_CAP + CONF_NAME_CAP + 4)
 #define UP_ERR_CAP		64
@@ -41,6 +47,8 @@ struct up_conn {
 	uint32_t	 server_idle_ms;	/* RFC 7828 from answers */
 	int		 has_server_idle;
 	int		 relaxed;		/* validated before clock sync */
+	int		 probe_out;		/* a probe waits for its answer */
+	uint16_t	 probe_id;
 };
 
 struct up_addr {
@@ -55,6 +63,19 @@ struct up_addr {
 	uint64_t	 summary_ms;		/* next "still down" line */
 	char		 last_err[UP_ERR_CAP];
 	struct up_counts n;
+	int		 is_restored;	/* start-up: took a carried record */
+};
+
+/* One address as a reload carries it (INH_R_ADDR). */
+struct up_carried {
+	struct addr	 sa;				/* key */
+	char		 auth_name[CONF_NAME_CAP];	/* key */
+	struct up_counts n;
+	struct pol_health health;
+	int32_t		 is_down;
+	uint32_t	 n_fail_quiet;
+	uint64_t	 summary_ms;
+	char		 last_err[UP_ERR_CAP];
 };
 
 static struct up_conn *pick_conn(struct up_addr *);
@@ -73,6 +94,10 @@ static void	 retry_run(void);
 static uint64_t	 up_next(void *);
 static void	 up_tick(void *, uint64_t);
 static void	 up_flush(void *);
+static uint32_t	 stall_ms(void);
+static void	 probe_init(void);
+static void	 probe_send(struct up_conn *);
+static int	 probe_answer(struct up_conn *, const uint8_t *, size_t);
 
 static const struct uc_ops conn_ops = {
 	conn_ready,
@@ -92,6 +117,10 @@ static int		 retry_head = -1, retry_tail = -1; /* QT_RETRY slots */
 static int		 any_dirty;
 static int		 any_relaxed;	/* a conn validated before clock sync */
 static uint64_t		 last_clock_ms;
+static uint8_t		 probe_q[UP_PROBE_CAP];	/* upstream form, ID 0 */
+static size_t		 probe_len;
+static struct dns_msg	 probe_m;	/* its question, for matching */
+static uint16_t		 probe_seq;
 
 /* see upstream.h */
 int
@@ -148,8 +177,66 @@ up_init(const struct conf *c, struct qt *t, const struct up_cbs *cb)
 			}
 		}
 	}
+	probe_init();
 	loop_timer(up_next, up_tick, NULL);
 	loop_after(up_flush, NULL);
+}
+
+/* ". IN NS" in the form our queries take (OPT, keepalive, padding). */
+static void
+probe_init(void)
+{
+	static const uint8_t q[] = { 0, 0, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+	    0, 0, 2, 0, 1 };
+	struct dns_msg m;
+
+	BUG_ON(dns_parse_query(q, sizeof(q), &m) != DNS_OK);
+	probe_len = dns_build_upstream(probe_q, sizeof(probe_q), q, &m, 0,
+	    cf->padding, 1);
+	BUG_ON(probe_len == 0 ||
+	    dns_parse_query(probe_q, probe_len, &probe_m) != DNS_OK);
+}
+
+/* Queries out and nothing heard for a while: ask something any live
+ * resolver answers at once, on the same connection. */
+static void
+probe_send(struct up_conn *c)
+{
+	uint16_t id;
+	int i;
+
+	/* an ID no slot has now (a later clash only costs a mismatch) */
+	for (i = 0; i < 8; i++) {
+		id = (uint16_t)(++probe_seq * 40503U + (unsigned)c->uc.idx);
+		if (qt_lookup(qt, id) == -1)
+			break;
+	}
+	/* one still waiting to be written (TLS output blocked) will do:
+	 * never leave the deadline in the past with nothing out */
+	if (uc_probe(&c->uc, probe_q, probe_len, id) == -1)
+		id = c->uc.probe_id;
+	c->probe_out = 1;
+	c->probe_id = id;
+	log_debug("upstream %s: conn %d: no answer for %" PRIu32 " ms, "
+	    "probing", c->a->name, c->uc.idx, stall_ms() / 2);
+	uc_pump(&c->uc);
+}
+
+/* 1 when msg is the answer to c's probe (taken), 0 when it is not. */
+static int
+probe_answer(struct up_conn *c, const uint8_t *msg, size_t len)
+{
+	struct dns_msg m;
+
+	if (!c->probe_out || dns_get16(msg) != c->probe_id ||
+	    dns_parse_answer(msg, len, &m) != DNS_OK ||
+	    !(m.flags & DNS_F_QR) || m.qdcount != 1 ||
+	    !dns_same_question(msg, &m, probe_q, &probe_m))
+		return 0;
+	c->probe_out = 0;
+	log_debug("upstream %s: conn %d: probe answered", c->a->name,
+	    c->uc.idx);
+	return 1;
 }
 
 /* An idle ready connection, else a closed one (opened), else the least
@@ -188,6 +275,7 @@ conn_open(struct up_conn *c)
 	struct up_addr *a = c->a;
 
 	c->has_server_idle = 0;
+	c->probe_out = 0;
 	switch (uc_open(&c->uc, &a->sa, a->u->auth_name,
 	    MAX(UP_HANDSHAKE_MIN_MS, cf->timeout_ms / 2))) {
 	case 0:
@@ -316,6 +404,7 @@ void
 up_forget(int slot)
 {
 	struct qt_slot *s = &qt->slot[slot];
+	struct up_conn *c;
 	struct uc *u;
 	int broken;
 
@@ -325,12 +414,15 @@ up_forget(int slot)
 	}
 	if (s->conn == -1)
 		return;
-	u = &conns[s->conn]->uc;
+	c = conns[s->conn];
+	u = &c->uc;
 	s->conn = -1;
 	if (s->addr != -1)
 		addrs[s->addr].n.timeouts++;
 	if (s->state == QT_SENT) {
-		u->n_sent--;
+		/* nothing out any more: a probe's late answer is just late */
+		if (--u->n_sent == 0)
+			c->probe_out = 0;
 		return;
 	}
 	/* half of it is in the TLS stream: the stream can't be mended */
@@ -421,7 +513,18 @@ conn_ready(struct uc *u)
 	(a->is_down ? log_debug : log_info)("upstream %s: handshake "
 	    "complete (%s%s)", a->name, tls_suite(&u->tls),
 	    tls_resumed(&u->tls) ? ", resumed" : "");
-	c->relaxed = !cert_clock_synced();
+	/* what counts is the clock when the certificate was checked (or,
+	 * resumed, when the session's was), not now */
+	c->relaxed = cert_was_relaxed(&u->tls.cert);
+	if (c->relaxed && cert_clock_synced()) {
+		/* synchronised during the handshake: check it again */
+		log_info("upstream %s: clock synchronised during the "
+		    "handshake, reconnecting to check the certificate in full",
+		    a->name);
+		tls_forget_session(&u->tls);
+		conn_fail(u, UC_F_LOST, "clock synchronised");
+		return;
+	}
 	any_relaxed |= c->relaxed;
 }
 
@@ -445,24 +548,25 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 	struct dns_msg m;
 	int i;
 
-	if (len < DNS_HDR_LEN || (i = qt_lookup(qt, dns_get16(msg))) == -1 ||
-	    qt->slot[i].state != QT_SENT || qt->slot[i].conn != u->idx) {
+	if (len >= DNS_HDR_LEN && probe_answer(c, msg, len)) {
+		/* alive: whatever is out is slow, not lost */
+		u->waiting_since_ms = loop_now();
+		return;
+	}
+	if ((i = up_match(qt, u->idx, msg, len, &m)) < 0) {
+		if (i == UP_MATCH_MISMATCH)
+			log_debug("upstream %s: answer %u does not match its "
+			    "query", a->name, m.id);
 		/* late (answered or timed out), or not ours */
 		st.late++;
 		return;
 	}
 	s = &qt->slot[i];
-	if (dns_parse_answer(msg, len, &m) != DNS_OK ||
-	    !(m.flags & DNS_F_QR) || m.qdcount != 1 ||
-	    !dns_same_question(msg, &m, s->q, &s->m)) {
-		log_debug("upstream %s: answer %u does not match its query",
-		    a->name, m.id);
-		st.late++;
-		return;
-	}
 	s->conn = -1;
 	u->n_sent--;
 	u->waiting_since_ms = loop_now();
+	if (u->n_sent == 0)
+		c->probe_out = 0;	/* a late probe answer is just late */
 	a->n.answers++;
 	if (a->is_down || pol_is_failing(a->idx))
 		addr_good(a);
@@ -473,6 +577,28 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 	}
 	pol_rtt(a->idx, loop_now() - s->sent_ms);
 	cbs.answer(i, msg, len, &m);
+}
+
+/* see upstream.h */
+int
+up_match(const struct qt *t, int conn, const uint8_t *msg, size_t len,
+    struct dns_msg *m)
+{
+	struct dns_msg qm;
+	const uint8_t *q;
+	size_t kept;
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	if (len < DNS_HDR_LEN || (i = qt_lookup(t, dns_get16(msg))) == -1 ||
+	    t->slot[i].state != QT_SENT || t->slot[i].conn != conn)
+		return UP_MATCH_NONE;
+	q = qt_query(t, i, &kept, &qm);
+	if (dns_parse_answer(msg, len, m) != DNS_OK ||
+	    !(m->flags & DNS_F_QR) || m->qdcount != 1 ||
+	    !dns_same_question(msg, m, q, &qm))
+		return UP_MATCH_MISMATCH;
+	return i;
 }
 
 /*
@@ -542,8 +668,10 @@ conn_deadline(const struct up_conn *c)
 	case UC_HANDSHAKE:
 		return u->open_deadline_ms;
 	case UC_READY:
+		/* silent for stall_ms / 2: probe; for stall_ms: dead */
 		if (u->n_sent > 0)
-			return u->waiting_since_ms + stall_ms();
+			return u->waiting_since_ms + (c->probe_out ?
+			    stall_ms() : stall_ms() / 2);
 		if (u->n_queued == 0 && idle_ms(c) != UINT32_MAX)
 			return u->last_used_ms + idle_ms(c);
 		break;
@@ -578,7 +706,10 @@ up_tick(void *arg, uint64_t now)
 		u = &conns[i]->uc;
 		if (conn_deadline(conns[i]) > now)
 			continue;
-		if (u->state == UC_READY && u->n_sent > 0)
+		if (u->state == UC_READY && u->n_sent > 0 &&
+		    !conns[i]->probe_out)
+			probe_send(conns[i]);
+		else if (u->state == UC_READY && u->n_sent > 0)
 			conn_fail(u, UC_F_SILENT, "server not answering");
 		else if (u->state == UC_READY) {
 			log_debug("upstream %s: conn %d idle, closing",
@@ -656,8 +787,13 @@ void
 up_view(int i, struct up_view *v)
 {
 	const struct up_addr *a = &addrs[i];
+	struct pol_health hl;
 
 	BUG_ON(i < 0 || i >= n_addrs);
+	pol_health_get(a->idx, &hl);
+	v->backoff_ms = hl.backoff_ms;
+	v->retry_in_ms = hl.backoff_until_ms > loop_now() ?
+	    (uint32_t)MIN(hl.backoff_until_ms - loop_now(), UINT32_MAX) : 0;
 	v->sa = &a->sa;
 	v->name = a->name;
 	v->auth_name = a->u->auth_name;
@@ -665,4 +801,113 @@ up_view(int i, struct up_view *v)
 	v->last_err = a->last_err;
 	v->rtt_ms = pol_rtt_ms(a->idx);
 	v->n = &a->n;
+}
+
+/* see upstream.h */
+uint32_t
+up_rtt_take(int i)
+{
+	BUG_ON(i < 0 || i >= n_addrs);
+	return pol_rtt_take(addrs[i].idx);
+}
+
+/* see upstream.h */
+void
+up_carry(struct inh_wr *w)
+{
+	struct up_carried c;
+	const struct up_addr *a;
+	int i;
+
+	for (i = 0; i < n_addrs; i++) {
+		a = &addrs[i];
+		memset(&c, 0, sizeof(c));
+		c.sa = a->sa;
+		snprintf(c.auth_name, sizeof(c.auth_name), "%s",
+		    a->u->auth_name);
+		c.n = a->n;
+		pol_health_get(a->idx, &c.health);
+		c.is_down = a->is_down;
+		c.n_fail_quiet = a->n_fail_quiet;
+		c.summary_ms = a->summary_ms;
+		memcpy(c.last_err, a->last_err, sizeof(c.last_err));
+		inh_wr_rec(w, INH_R_ADDR, &c, sizeof(c));
+	}
+}
+
+/* A key from another image: an IP address with a port and a name. */
+static int
+carried_key_ok(const struct up_carried *c)
+{
+	int f = c->sa.u.sa.sa_family;
+
+	if (f == AF_INET && c->sa.len != sizeof(c->sa.u.sin))
+		return 0;
+	if (f == AF_INET6 && c->sa.len != sizeof(c->sa.u.sin6))
+		return 0;
+	return (f == AF_INET || f == AF_INET6) &&
+	    memchr(c->auth_name, '\0', sizeof(c->auth_name)) != NULL;
+}
+
+static void
+add_counts(struct up_counts *to, const struct up_counts *from)
+{
+	int k;
+
+	to->queries += from->queries;
+	to->answers += from->answers;
+	to->timeouts += from->timeouts;
+	to->resent += from->resent;
+	to->handshakes += from->handshakes;
+	to->resumed += from->resumed;
+	to->failures += from->failures;
+	for (k = 0; k < UC_F_N; k++)
+		to->fail[k] += from->fail[k];
+}
+
+/* see upstream.h */
+int
+up_restore(const void *p, size_t len, int mode)
+{
+	struct up_carried c;
+	struct up_addr *a;
+	uint64_t now = loop_clock();
+	int i;
+
+	if (len != sizeof(c))
+		return -1;
+	memcpy(&c, p, sizeof(c));
+	if (!carried_key_ok(&c))
+		return -1;
+	for (i = 0; i < n_addrs; i++) {
+		a = &addrs[i];
+		if ((mode == INH_RESTORE && a->is_restored) ||
+		    !addr_eq(&a->sa, &c.sa) ||
+		    strcmp(a->u->auth_name, c.auth_name) != 0)
+			continue;
+		if (mode == INH_ADD) {
+			add_counts(&a->n, &c.n);
+			return 0;
+		}
+		a->is_restored = 1;
+		a->n = c.n;
+		pol_health_set(a->idx, &c.health, now);
+		a->is_down = c.is_down != 0;
+		a->n_fail_quiet = c.n_fail_quiet;
+		a->summary_ms = MIN(c.summary_ms, now + UP_DOWN_SUMMARY_MS);
+		c.last_err[sizeof(c.last_err) - 1] = '\0';
+		memcpy(a->last_err, c.last_err, sizeof(a->last_err));
+		return 0;
+	}
+	return -1;
+}
+
+/* see upstream.h */
+void
+up_reset_counts(void)
+{
+	int i;
+
+	for (i = 0; i < n_addrs; i++)
+		memset(&addrs[i].n, 0, sizeof(addrs[i].n));
 }

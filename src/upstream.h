@@ -48,6 +48,8 @@ struct up_view {
 	int			 is_down;
 	const char		*last_err;	/* "" when none */
 	uint32_t		 rtt_ms;	/* smoothed, 0: none yet */
+	uint32_t		 backoff_ms;	/* 0: not backed off */
+	uint32_t		 retry_in_ms;	/* until the wait ends */
 	const struct up_counts	*n;
 };
 
@@ -73,8 +75,38 @@ void	up_clock_synced(void);
  */
 void	up_recheck(void);
 
+/*
+ * Which slot an answer from connection 'conn' belongs to: its ID names a
+ * live slot that was written to that connection (QT_SENT), and it is an
+ * answer (QR) to the very same question.  Returns the slot (m is the
+ * parsed answer), UP_MATCH_NONE (no such slot: late, or not ours) or
+ * UP_MATCH_MISMATCH (the slot exists, the answer is not for it).  Pure:
+ * the pool calls it for every answer, the fuzzer too.
+ */
+enum { UP_MATCH_NONE = -1, UP_MATCH_MISMATCH = -2 };
+int	up_match(const struct qt *, int conn, const uint8_t *msg, size_t len,
+	    struct dns_msg *m);
+
 /* The enabled addresses, in configuration order. */
 int	up_n_addr(void);
 void	up_view(int i, struct up_view *);
+/* Address i's mean RTT over the answers since the previous call, 0 when
+ * none came (the sample ring). */
+uint32_t up_rtt_take(int i);
+
+/*
+ * Reload.  up_carry writes one INH_R_ADDR record per address: its
+ * address and auth_name (the key), counters, up/down state, last error
+ * and health (back-off, RTT).  up_restore takes one such record
+ * (INH_RESTORE: the first address with the same key not restored yet
+ * gets it all; INH_ADD: a drainer's counts are added to the first with
+ * the key); a record of another length or with a bad key is ignored.
+ * Returns 0 when it was used, -1 when not.  up_reset_counts zeroes every
+ * counter (the drainer, whose counts are then exactly its own).
+ */
+struct inh_wr;
+void	up_carry(struct inh_wr *);
+int	up_restore(const void *p, size_t len, int mode);
+void	up_reset_counts(void);
 
 #endif

@@ -7,9 +7,12 @@
 #
 # Installs missing packages (tests/setup.sh), builds each board (BOARDS
 # default to $TEST_BOARDS), then runs, per board:
-#   host-asan   every build/host-asan/t_*, tests/conf/run.sh, and every
-#               tests/integration/[0-9]*.sh with DOTFWD=build/host-asan/dotfwd
-#               (and DOTFAULT=build/host-asan/dotfault, the fault server)
+#   host-asan   every build/host-asan/t_*, every fuzz target over its
+#               committed corpus (build/host-asan/fuzz_NAME with
+#               tests/fuzz/corpus/NAME, no libFuzzer: tests/fuzz/replay.c),
+#               tests/conf/run.sh, and every tests/integration/[0-9]*.sh
+#               with DOTFWD=build/host-asan/dotfwd (and
+#               DOTFAULT=build/host-asan/dotfault, the fault server)
 #   native etc. static/stripped checks, the same integration scripts
 #   cross       (boards with QEMU: mipsel_24kc aarch64_cortex-a53 mips_24kc
 #               arm_cortex-a7_neon-vfpv4 x86_64) static/stripped checks, the
@@ -289,6 +292,27 @@ integration() {
 	[ $any = 1 ] || skip "integration/$b: no tests/integration/[0-9]*.sh"
 }
 
+# Every fuzz target replays its committed corpus (regressions, and the
+# seeds that reach each branch), under the sanitizers.
+fuzz_replay() {
+	local f n any=0
+	section "fuzz corpora ($1)"
+	for f in tests/fuzz/fuzz_*.c; do
+		[ -f "$f" ] || continue
+		any=1
+		n=${f##*/fuzz_}
+		n=${n%.c}
+		if [ ! -x "$O/fuzz_$n" ]; then
+			fail "fuzz/$n: $O/fuzz_$n not built"
+		elif [ ! -d "tests/fuzz/corpus/$n" ]; then
+			fail "fuzz/$n: no corpus in tests/fuzz/corpus/$n"
+		else
+			run "fuzz/$n" "$O/fuzz_$n" "tests/fuzz/corpus/$n"
+		fi
+	done
+	[ $any = 1 ] || skip "fuzz: no tests/fuzz/fuzz_*.c"
+}
+
 conf_tests() {
 	local b=$1 save=$ctx
 	section "configuration tests ($b)"
@@ -426,6 +450,7 @@ for b in $TEST_BOARDS; do
 	case $role in
 	asan)
 		unit_tests "$b"
+		fuzz_replay "$b"
 		conf_tests "$b"
 		integration "$b"
 		;;

@@ -14,7 +14,7 @@ set -eu
 
 PKGS="build-essential make musl-tools gcc-mipsel-linux-gnu
 gcc-aarch64-linux-gnu gcc-mips-linux-gnu gcc-arm-linux-gnueabihf
-qemu-user-static unbound knot-dnsutils dnsutils
+qemu-user-static unbound knot-dnsutils dnsutils bind9
 dnsperf openssl clang-14 libclang-rt-14-dev xz-utils ca-certificates
 python3 procps nodejs busybox shellcheck"
 

@@ -4,6 +4,9 @@
  * daemon: problems on stderr, the effective configuration on stdout when
  * it is valid, exit 0 if valid and 1 if not.  For tests/conf/run.sh.
  * With --schema: the option table (conf_schema), for the LuCI test.
+ * Not done here: reading the server section's certificate and key files
+ * (dotfwd -t does; the golden files that get that far name files that
+ * exist, and tests/unit/t_certkey.c covers the reading).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * to FT_MAX_CONNS connection slots (fault_conn.c runs each), signals.
  * It answers queries itself (fault_dns.c) and misbehaves on demand:
  * reorder, delay, close, reset, go silent, send garbage or wrong IDs,
- * close when idle.  See tests/fault/README.
+ * close when idle, split answers across records.  See tests/fault/README.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -43,6 +43,7 @@ static const struct {
 	{ "--reorder", O_NUM, OFF(reorder) },
 	{ "--delay", O_NUM, OFF(delay_ms) },
 	{ "--delay-slow-only", O_FLAG, OFF(delay_slow_only) },
+	{ "--drop-slow", O_FLAG, OFF(drop_slow) },
 	{ "--close-after", O_NUM, OFF(close_after) },
 	{ "--reset-after", O_NUM, OFF(reset_after) },
 	{ "--silent-after", O_NUM, OFF(silent_after) },
@@ -53,7 +54,8 @@ static const struct {
 	{ "--keepalive", O_NUM, OFF(keepalive_ms) },
 	{ "--pad-answers", O_FLAG, OFF(pad_answers) },
 	{ "--max-conns", O_NUM, OFF(max_conns) },
-	{ "--no-resume", O_FLAG, OFF(no_resume) }
+	{ "--no-resume", O_FLAG, OFF(no_resume) },
+	{ "--split", O_NUM, OFF(split_ms) }
 };
 
 static void	usage(void) DEAD;
@@ -92,12 +94,12 @@ usage(void)
 {
 	fprintf(stderr, "usage: dotfault -l ADDR:PORT -c CERT.pem -k KEY.pem"
 	    " [--log FILE] [--log-time]\n"
-	    "\t[--reorder N] [--delay MS [--delay-slow-only]]"
+	    "\t[--reorder N] [--delay MS [--delay-slow-only]] [--drop-slow]"
 	    " [--close-after N]\n"
 	    "\t[--reset-after N] [--silent-after N] [--silent-handshake]\n"
 	    "\t[--idle-close MS] [--garbage-after N] [--wrong-id-after N]\n"
 	    "\t[--keepalive MS] [--pad-answers] [--max-conns N]"
-	    " [--no-resume]\n");
+	    " [--no-resume] [--split MS]\n");
 	exit(EX_USAGE_);
 }
 

@@ -19,7 +19,11 @@
 #define FT_MAX_CONNS	64	/* simultaneous connections, fixed */
 #define FT_MAX_PENDING	64	/* queries held per connection */
 #define FT_QUERY_CAP	4096	/* longer queries end the connection */
-#define FT_ANS_CAP	1024	/* question, A RR, OPT, padding: <= 468 */
+#define FT_ANS_CAP	4608	/* question, up to FT_BIG_MAX A RRs, OPT,
+				 * padding */
+#define FT_BIG_MAX	250	/* A records of a "bigN" answer */
+#define FT_SPLIT_MIN	512	/* --split: longer answers are split ... */
+#define FT_SPLIT_HEAD	256	/* ... after this many bytes */
 #define FT_NAME_CAP	1024	/* text name with \DDD escapes */
 #define FT_PAD_ANSWER	468	/* RFC 8467 4.1: server pads to 468 */
 #define FT_PAD_QUERY	128	/* RFC 8467 4.1: client block size */
@@ -34,6 +38,7 @@ struct fopts {
 	int		 reorder;	/* 0 = off */
 	int		 delay_ms;
 	int		 delay_slow_only;
+	int		 drop_slow;
 	int		 close_after;
 	int		 reset_after;
 	int		 silent_after;
@@ -46,6 +51,7 @@ struct fopts {
 	int		 max_conns;
 	int		 no_resume;
 	int		 log_time;
+	int		 split_ms;	/* 0 = off */
 };
 
 /* ---- fault_conn.c ---- */
@@ -143,6 +149,7 @@ struct fdns_query {
 	int		 pad_block_ok;	/* len % FT_PAD_QUERY == 0 */
 	int		 keepalive;	/* OPT carries option 11 */
 	int		 is_slow;	/* first label is "slow" */
+	int		 n_big;		/* first label "bigN": N A records */
 	char		 name[FT_NAME_CAP];
 };
 
@@ -160,7 +167,8 @@ void	fdns_inspect(const uint8_t *q, size_t len, struct fdns_query *fq);
 
 /*
  * The canned answer to q[len] as inspected in fq, into out[cap]: A
- * 192.0.2.1 for A questions, NXDOMAIN for names starting with "nx",
+ * 192.0.2.1 for A questions (for a first label "bigN", N records
+ * 10.0.0.1, 10.0.0.2, ...), NXDOMAIN for names starting with "nx",
  * NODATA otherwise, FORMERR for unparsable queries, NOTIMP for opcodes
  * other than QUERY; an OPT when the query had one.  *rcode gets the
  * rcode.  Returns the length, or 0 when it does not fit.

@@ -80,6 +80,7 @@ struct fconn {
 	uint16_t	 out_id;
 	int		 out_rcode;
 	int		 out_wrong;
+	uint64_t	 out_resume_ms;	/* --split: the rest leaves then */
 };
 
 static void	conn_log_close(struct fconn *, const char *, const char *);
@@ -599,6 +600,10 @@ handle_query(struct fconn *c, const uint8_t *q, size_t len, uint64_t now)
 	    !fq.parsed ? " formerr=1" : fq.is_response ? " dropped=qr" : "");
 	if (fq.is_response)
 		return;
+	if (o->drop_slow && fq.is_slow) {
+		flog("conn %u drop id=%u name=%s", c->num, fq.id, fq.name);
+		return;
+	}
 	p = &c->q[c->n_q];
 	p->len = fdns_answer(p->buf, sizeof(p->buf), q, len, &fq, &dopt,
 	    &rcode);
@@ -681,16 +686,29 @@ give_plain(struct fconn *c, uint64_t now)
 	br_ssl_engine_context *eng = &c->tls.sc.eng;
 	uint8_t *buf;
 	size_t len, n;
+	int split;
 
 	if (c->out_off == c->out_len && !next_out(c, now))
 		return 0;
+	if (c->out_off > 0 && now < c->out_resume_ms)
+		return 0;	/* --split: the rest is not due yet */
 	buf = br_ssl_engine_sendapp_buf(eng, &len);
 	if (buf == NULL || len == 0)
 		return 0;
 	n = MIN(len, c->out_len - c->out_off);
+	split = o->split_ms > 0 && c->out_is_answer && c->out_off == 0 &&
+	    c->out_len > FT_SPLIT_MIN;
+	if (split)
+		n = MIN(n, FT_SPLIT_HEAD);
 	memcpy(buf, c->out + c->out_off, n);
 	br_ssl_engine_sendapp_ack(eng, n);
 	c->out_off += n;
+	if (split) {
+		/* its head in a record of its own, the rest later */
+		br_ssl_engine_flush(eng, 0);
+		c->out_resume_ms = now + (uint64_t)o->split_ms;
+		flog("conn %u split id=%u head=%zu", c->num, c->out_id, n);
+	}
 	if (c->out_off == c->out_len) {
 		br_ssl_engine_flush(eng, 0);
 		after_out(c, now);
@@ -796,6 +814,8 @@ fconn_deadline(struct fconn *c, uint64_t now)
 		if (o->idle_close_ms > 0 && c->n_q == 0 &&
 		    c->out_off == c->out_len)
 			d = MIN(d, c->last_ms + (uint64_t)o->idle_close_ms);
+		if (c->out_off > 0 && c->out_off < c->out_len)
+			d = MIN(d, c->out_resume_ms);
 		break;
 	case C_RESET:
 		d = MIN(c->until_ms, now + OUTQ_POLL_MS);

@@ -2,7 +2,8 @@
 /*
  * fault_dns.c: dotfault's DNS side: what a query carries (name, type,
  * padding, keepalive) for the log, and the canned answers (A 192.0.2.1,
- * NXDOMAIN for "nx*", NODATA for other types) with an OPT that may
+ * N A records for "bigN", NXDOMAIN for "nx*", NODATA for other types)
+ * with an OPT that may
  * carry keepalive and padding.  Parsing is src/dns.c's; no I/O here.
  */
 #include <string.h>
@@ -26,6 +27,7 @@ static void	put32(uint8_t *, uint32_t);
 static int	label_is(const uint8_t *, size_t, const char *, int);
 static void	scan_opt(const uint8_t *, const struct dns_msg *,
 		    struct fdns_query *);
+static int	big_count(const uint8_t *, size_t);
 
 static const uint8_t answer_addr[4] = { 192, 0, 2, 1 };	/* TEST-NET-1 */
 
@@ -64,6 +66,23 @@ label_is(const uint8_t *q, size_t off, const char *word, int prefix)
 			return 0;
 	}
 	return 1;
+}
+
+/* N for a first label "bigN" (1 to FT_BIG_MAX), else 0. */
+static int
+big_count(const uint8_t *q, size_t off)
+{
+	size_t n = q[off], i;
+	int v = 0;
+
+	if (n < 4 || n > 6 || !label_is(q, off, "big", 1))
+		return 0;
+	for (i = 4; i <= n; i++) {
+		if (q[off + i] < '0' || q[off + i] > '9')
+			return 0;
+		v = v * 10 + (q[off + i] - '0');
+	}
+	return v >= 1 && v <= FT_BIG_MAX ? v : 0;
 }
 
 /* Options in the OPT RDATA dns_parse_query() found (bounds re-checked). */
@@ -117,6 +136,7 @@ fdns_inspect(const uint8_t *q, size_t len, struct fdns_query *fq)
 		scan_opt(q, &m, fq);
 	fq->keepalive |= m.has_keepalive;
 	fq->is_slow = label_is(q, m.qname_off, "slow", 0);
+	fq->n_big = big_count(q, m.qname_off);
 	dns_rd_init(&r, q, len);
 	dns_rd_skip(&r, m.qname_off);
 	dns_rd_name(&r, fq->name, sizeof(fq->name));
@@ -132,7 +152,7 @@ fdns_answer(uint8_t *out, size_t cap, const uint8_t *q, size_t len,
 	struct dns_msg m;
 	size_t n, qlen, rdlen, pad;
 	uint16_t flags;
-	int is_a;
+	int is_a, n_a, i;
 
 	*rcode = DNS_RC_FORMERR;
 	if (!fq->parsed || dns_parse_query(q, len, &m) != DNS_OK)
@@ -146,11 +166,12 @@ fdns_answer(uint8_t *out, size_t cap, const uint8_t *q, size_t len,
 	*rcode = label_is(q, m.qname_off, "nx", 1) ? RC_NXDOMAIN :
 	    DNS_RC_NOERROR;
 	is_a = *rcode == DNS_RC_NOERROR && m.qtype == 1;
+	n_a = !is_a ? 0 : fq->n_big > 0 ? fq->n_big : 1;
 	qlen = m.q_end - m.qname_off;
 	rdlen = 0;
 	if (m.has_opt && o->keepalive_ms >= 0)
 		rdlen += OPT_HDR_LEN + 2;
-	n = DNS_HDR_LEN + qlen + (is_a ? RR_A_LEN : 0) +
+	n = DNS_HDR_LEN + qlen + (size_t)n_a * RR_A_LEN +
 	    (m.has_opt ? OPT_FIXED_LEN : 0);
 	pad = 0;
 	if (m.has_opt && o->pad_answers) {
@@ -168,18 +189,21 @@ fdns_answer(uint8_t *out, size_t cap, const uint8_t *q, size_t len,
 	put16(out, m.id);
 	put16(out + 2, flags);
 	put16(out + 4, 1);
-	put16(out + 6, is_a ? 1 : 0);
+	put16(out + 6, (uint16_t)n_a);
 	put16(out + 8, 0);
 	put16(out + 10, m.has_opt ? 1 : 0);
 	memcpy(out + DNS_HDR_LEN, q + m.qname_off, qlen);
 	n = DNS_HDR_LEN + qlen;
-	if (is_a) {
+	for (i = 0; i < n_a; i++) {
 		put16(out + n, NAME_PTR);
 		put16(out + n + 2, 1);
 		put16(out + n + 4, m.qclass);
 		put32(out + n + 6, ANSWER_TTL);
 		put16(out + n + 10, sizeof(answer_addr));
-		memcpy(out + n + 12, answer_addr, sizeof(answer_addr));
+		if (fq->n_big > 0)
+			put32(out + n + 12, 0x0a000000U + (uint32_t)i + 1);
+		else
+			memcpy(out + n + 12, answer_addr, sizeof(answer_addr));
 		n += RR_A_LEN;
 	}
 	if (!m.has_opt)

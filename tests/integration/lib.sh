@@ -456,6 +456,70 @@ ub_queries() {
 	    grep -v ' probe\.test\. ' || true
 }
 
+# ---------------------------------------------------------------- BIND
+
+# start_bind PORT [NAME]: BIND 9 (named) as a plain DNS server on
+# 127.0.0.1@PORT, UDP and TCP, authoritative for the same test. zone as
+# start_unbound's (who.test says "bind"), every query logged to
+# $T/NAME.err ("... query: big.test IN TXT +E(0)T ..." : T = over TCP).
+# No rndc channel, nothing written outside $T.  Sets BIND_PID; returns
+# when it answers, bails when it does not.
+start_bind() {
+	local port=$1 name=${2:-bind} d="$T/${2:-bind}" i
+	mkdir -p "$d"
+	cat >"$d/named.conf" <<-EOF
+	options {
+		directory "$d";
+		pid-file none;
+		session-keyfile "$d/session.key";
+		managed-keys-directory "$d";
+		listen-on port $port { 127.0.0.1; };
+		listen-on-v6 { none; };
+		recursion no;
+		dnssec-validation no;
+		notify no;
+		querylog yes;
+		allow-query { 127.0.0.0/8; };
+	};
+	controls { };
+	zone "test" { type primary; file "$d/test.zone"; };
+	EOF
+	{
+		printf '$TTL 60\n@ IN SOA ns.test. admin.test. 1 3600 600 86400 60\n'
+		printf '@ IN NS ns.test.\nns IN A 127.0.0.1\n'
+		printf 'a IN A 192.0.2.1\na IN AAAA 2001:db8::1\nb IN A 192.0.2.2\n'
+		printf 'probe IN A 192.0.2.99\nready IN A 192.0.2.100\n'
+		printf 'who IN TXT "%s"\n' "$name"
+		for i in $(seq 1 40); do printf 'mid IN A 198.51.100.%d\n' "$i"; done
+		for i in $(seq 0 9); do
+			printf 'big IN TXT "%d%s"\n' "$i" "$(printf '%0199d' 0 | tr 0 x)"
+		done
+	} >"$d/test.zone"
+	named -g -c "$d/named.conf" >>"$T/$name.err" 2>&1 &
+	BIND_PID=$!
+	PIDS+=("$BIND_PID")
+	echo "$BIND_PID" >"$T/$name.pid"
+	for i in $(seq $((100 * SLOW))); do
+		kill -0 "$BIND_PID" 2>/dev/null ||
+		    bail "$SCRIPT: BIND $name starts" "named exited:" \
+		        "$(tail -n 20 "$T/$name.err" 2>/dev/null)"
+		if dig @127.0.0.1 -p "$port" +tries=1 +time=1 +short probe.test A 2>/dev/null |
+		    grep -qx 192.0.2.99; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	bail "$SCRIPT: BIND $name starts" "no answer on 127.0.0.1@$port" \
+	    "$(tail -n 20 "$T/$name.err" 2>/dev/null)"
+}
+
+# bind_queries NAME: the queries BIND NAME logged ("big.test IN TXT +E(0)T"),
+# minus the readiness probe.
+bind_queries() {
+	sed -n 's/.*query: \(.*\) (127\.0\.0\.1).*/\1/p' "$T/${1:-bind}.err" 2>/dev/null |
+	    grep -v '^probe\.test ' || true
+}
+
 # ---------------------------------------------------------------- config
 
 # conf_main FILE LISTEN_PORT [KEY=VALUE...]: write the 'main' section.
@@ -473,6 +537,24 @@ conf_main() {
 	fi
 	_conf_section "$file" "config dotfwd 'main'" "listen=$listen" "allow=$allow" \
 	    "timeout_ms=${TIMEOUT_MS:-1500}" "ca_file=${CA_FILE:-}" log_level=debug "$@"
+}
+
+# conf_server FILE KEY=VALUE...: a 'config server' section (listen is a
+# list, space-separated), e.g.
+#   conf_server "$C" listen="127.0.0.1:$PS" cert="$PKI/dot.pem" key=...
+conf_server() {
+	local file=$1
+	shift
+	_conf_section "$file" "config server" "$@"
+}
+
+# dotq CMD ARGS...: run dotq.py (DoT client behaviours); output in
+# $T/dotq.out (also LAST_OUT).
+DOTQ="$LIB_DIR/dotq.py"
+dotq() {
+	LAST_OUT="$T/dotq.out"
+	echo "\$ dotq.py $*" >"$LAST_OUT"
+	python3 "$DOTQ" "$@" >>"$LAST_OUT" 2>&1
 }
 
 # conf_upstream FILE NAME KEY=VALUE...: an upstream section, e.g.

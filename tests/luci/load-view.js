@@ -10,9 +10,11 @@
 // 1. JSON files parse; menu.d points at the view and at the ACL; the ACL
 //    grants uci "dotfwd" read/write, cgi-io's exec and the exec of
 //    "/usr/sbin/dotfwd status", ubus file.read and the read of
-//    /var/run/dotfwd/handover, nothing else; every call the page makes is
-//    allowed for a user who has only this ACL group, as rpcd and cgi-io
-//    check them; the Makefile has the luci.mk shape.
+//    /var/run/dotfwd/handover, ubus luci.dotfwd check (the rpcd plugin of
+//    the app, whose "list" has that method), nothing else; every call the
+//    page makes is allowed for a user who has only this ACL group, as
+//    rpcd, cgi-io and uhttpd check them; the Makefile has the luci.mk
+//    shape.
 // 2. The view is loaded the way LuCI's L.require() does it (luci.js
 //    compileClass): the leading string pragmas are scanned, every
 //    'require X [as Y]' becomes a parameter, the body is evaluated as
@@ -30,11 +32,30 @@
 //    "both reject" must be refused by both (the datatype is evaluated by a
 //    stand-in of LuCI's validation.js: the same grammar and rules for the
 //    types the view uses; an unknown type fails like LuCI's SyntaxError).
-// 4. The status part: runs exactly /usr/sbin/dotfwd ["status"], renders the
-//    JSON as a table, shows "not running" when the command fails or prints
-//    nothing or garbage, and never puts daemon text into innerHTML.  It
-//    reads /var/run/dotfwd/handover and says whether dnsmasq is handed
-//    over (to which address), and a crash loop as an alert.
+// 4. Layout: the page title first, then the status, the graph, the
+//    daemon's verdict and the form (the Map has no title of its own);
+//    short policy choices with the whole story in the description; the
+//    upstream dialog titled with the resolver; every cell of a titled
+//    table labelled with its column (data-title) for narrow screens.
+// 5. The status part: runs exactly /usr/sbin/dotfwd ["status"], renders the
+//    JSON as a table (states "up", "down (retry in N s)"), and tells apart
+//    running, not running (no output, garbage), not permitted (cgi-exec's
+//    403, naming the missing grant from its reason), not installed (404)
+//    and other failures; never puts daemon text into innerHTML.  It reads
+//    /var/run/dotfwd/handover and says whether dnsmasq is handed over (to
+//    which address), and a crash loop as an alert.
+// 6. The graph: SVG elements made in the SVG namespace, answers and
+//    SERVFAIL per second as areas (newest at the right edge, the scale a
+//    round number above the peak), one RTT line per address broken where
+//    it had no answer, minute marks, current / average / peak legends;
+//    no samples, no daemon, and garbage in the history handled.
+// 7. The check before apply: opening the page, Save and Save & Apply ask
+//    luci.dotfwd check; a refused configuration (no enabled upstream) is
+//    shown as a danger alert with the daemon's FILE:LINE messages as text
+//    and is not applied; an accepted one is applied (checked for mode "0"),
+//    with its warnings shown; a check that cannot run says why and does
+//    not block; a form its validators refuse is neither checked nor
+//    applied.
 //
 // Prints "ok - luci/NAME", "not ok - luci/NAME" (with "# " detail lines)
 // or "skip - luci/NAME: why"; exits 1 if anything failed.
@@ -120,11 +141,25 @@ function sameSet(a, b) {
 function makeDom() {
 	const htmlChildren = [];
 
-	function Node(tag) {
+	function Node(tag, ns) {
 		this.tag = tag;
+		this.ns = ns || null;
 		this.attrs = {};
 		this.children = [];
 	}
+	/* what the view may call on an element it made itself */
+	Node.prototype.setAttribute = function(k, v) {
+		this.attrs[k] = String(v);
+	};
+	Node.prototype.getAttribute = function(k) {
+		return (k in this.attrs) ? this.attrs[k] : null;
+	};
+	Node.prototype.appendChild = function(c) {
+		if (!(c instanceof Node) && !(c && c.text != null))
+			throw new Error('appendChild: not a node');
+		this.children.push(c);
+		return c;
+	};
 
 	function append(node, children) {
 		if (Array.isArray(children)) {
@@ -179,6 +214,12 @@ function makeDom() {
 		return out;
 	}
 
+	/* document.createElementNS/createTextNode for SVG; nothing else */
+	const document = {
+		createElementNS(ns, tag) { return new Node(tag, ns); },
+		createTextNode(t) { return { text: String(t) }; }
+	};
+
 	const dom = {
 		content(node, children) {
 			node.children = [];
@@ -192,7 +233,7 @@ function makeDom() {
 		create: E
 	};
 
-	return { E, dom, text, find, Node, htmlChildren };
+	return { E, dom, text, find, Node, htmlChildren, document };
 }
 
 /* ---------------------------------------------------------------------------
@@ -209,7 +250,7 @@ const SECTION_CLASSES = [ 'NamedSection', 'TypedSection', 'GridSection',
 const DISPLAY_CLASSES = [ 'DummyValue', 'Button', 'SectionValue' ];
 
 function makeForm(domkit) {
-	const rec = { maps: [], sections: [], options: [] };
+	const rec = { maps: [], sections: [], options: [], saves: 0, saveFails: false };
 
 	function Option(kind, section, name, title, description, tab) {
 		this.__kind = kind;
@@ -221,10 +262,12 @@ function makeForm(domkit) {
 		this.rmempty = true;
 		this.optional = false;
 		this.values = [];
+		this.labels = [];
 		this.deps = [];
 	}
 	Option.prototype.value = function(key, title) {
 		this.values.push(String(key));
+		this.labels.push(title != null ? String(title) : String(key));
 	};
 	Option.prototype.depends = function() {
 		this.deps.push(Array.prototype.slice.call(arguments));
@@ -286,7 +329,12 @@ function makeForm(domkit) {
 		return Promise.resolve(domkit.E('div', { 'class': 'cbi-map' }, []));
 	};
 	Map.prototype.load = function() { return Promise.resolve(); };
-	Map.prototype.save = function() { return Promise.resolve(); };
+	/* as LuCI's: rejects when a field is invalid (rec.saveFails) */
+	Map.prototype.save = function() {
+		rec.saves++;
+		return rec.saveFails ? Promise.reject(new TypeError('invalid input')) :
+		    Promise.resolve();
+	};
 
 	const form = { Map: Map };
 	for (const k of OPTION_CLASSES.concat(SECTION_CLASSES))
@@ -326,17 +374,37 @@ function makeFs(behaviour) {
 	return { fs: fsmod, calls };
 }
 
-function makeRpc() {
+function makeRpc(behaviour) {
 	const declared = [];
+	const calls = [];
 	return {
 		declared,
+		calls,
 		rpc: {
 			declare(spec) {
 				declared.push(spec);
 				return function() {
-					return Promise.reject(new Error('rpc stand-in'));
+					calls.push({ object: spec.object, method: spec.method,
+					    args: Array.prototype.slice.call(arguments) });
+					return behaviour.rpc(spec, Array.prototype.slice.call(arguments));
 				};
 			}
+		}
+	};
+}
+
+/* ui: what the view may call, recorded */
+function makeUi() {
+	const applied = [];
+	const notes = [];
+	return {
+		applied,
+		notes,
+		ui: {
+			changes: { apply(checked) { applied.push(checked); } },
+			addNotification(title, body, cls) { notes.push({ title, body, cls }); },
+			showModal() {},
+			hideModal() {}
 		}
 	};
 }
@@ -348,9 +416,14 @@ function makePoll() {
 }
 
 function makeUci() {
+	const values = {};
 	return {
+		values,
 		load() { return Promise.resolve([ 'dotfwd' ]); },
-		get() { return null; },
+		get(conf, sid, opt) {
+			return (conf == 'dotfwd' && values[sid] && opt in values[sid]) ?
+			    values[sid][opt] : null;
+		},
 		sections() { return []; },
 		set() {}, unset() {}, add() { return 'cfg01'; }, remove() {},
 		save() { return Promise.resolve(); },
@@ -464,7 +537,7 @@ function loadView(file, modules, domkit) {
 	    ' return __fmt.apply(null, [ this ].concat(Array.prototype.slice.call(arguments))); };',
 	    Object.assign(ctx, { __fmt: formatString }));
 	ctx.window = ctx;
-	ctx.document = {};
+	ctx.document = domkit.document;
 
 	const params = deps.map((d) => d.param);
 	const factory = vm.runInContext(
@@ -707,8 +780,12 @@ function configWith(entry, value, present) {
 
 	if (value != null && /[\n\r\0]/.test(value))
 		return null;
-	if (entry.section == 'server')
+	if (entry.section == 'server') {
 		secs.server = "config server 's'";
+		/* the daemon refuses a server address main listens on too: a
+		 * rule across sections, out of the way of the samples */
+		base.dotfwd = { listen: '127.0.0.2:53' };
+	}
 	for (const type of Object.keys(secs)) {
 		const opts = Object.assign({}, base[type]);
 		const isList = (name) => (type == entry.section && name == entry.name) ?
@@ -832,6 +909,9 @@ const PORTLESS = [ '1.1.1.1', '[2606:4700:4700::1111]', '2606:4700:4700::1111',
 function samplesFor(e) {
 	if (e.kind == 'uint')
 		return uintSamples(e);
+	/* one address (server backend): the list's samples, one at a time */
+	if (e.kind == 'address')
+		return Object.assign({}, SAMPLES.address_list);
 	const smp = Object.assign({ accept: [], reject: [] }, SAMPLES[e.kind]);
 	if (e.kind == 'address_list' && e.name == 'listen')
 		return {
@@ -928,7 +1008,7 @@ async function main() {
 			read: { 'cgi-io': [ 'exec' ],
 			    file: { [STATUS_CMD + ' ' + STATUS_ARGS.join(' ')]: [ 'exec' ],
 				[HANDOVER_FILE]: [ 'read' ] },
-			    ubus: { file: [ 'read' ] },
+			    ubus: { file: [ 'read' ], 'luci.dotfwd': [ 'check' ] },
 			    uci: [ 'dotfwd' ] },
 			write: { uci: [ 'dotfwd' ] }
 		};
@@ -977,30 +1057,69 @@ async function main() {
 
 	const domkit = makeDom();
 	const formkit = makeForm(domkit);
-	const behaviour = { current: () => Promise.resolve(''),
-	    read: () => Promise.reject(new Error('NotFoundError')) };
+	const CONF_FILE = '/etc/config/dotfwd';
+	const VERDICT_OK = { valid: true, file: CONF_FILE, messages: [] };
+	const VERDICT_BAD = { valid: false, file: CONF_FILE, messages: [
+	    CONF_FILE + ":2: no enabled upstream: add a 'config upstream' section with address and auth_name",
+	    CONF_FILE + ':9: <b>evil</b> "quoted"' ] };
+	const behaviour = {
+		current: () => Promise.resolve(''),
+		read: () => Promise.reject(new Error('NotFoundError')),
+		check: () => Promise.resolve(VERDICT_OK),
+		rpc(spec, args) {
+			if (spec.object == 'luci.dotfwd' && spec.method == 'check')
+				return Promise.resolve().then(() => this.check(args));
+			return Promise.reject(new Error('rpc stand-in: no ' +
+			    spec.object + '.' + spec.method));
+		}
+	};
 	const fskit = makeFs(behaviour);
-	const rpckit = makeRpc();
+	const rpckit = makeRpc(behaviour);
 	const pollkit = makePoll();
 	const viewkit = makeView();
+	const uikit = makeUi();
+	const ucikit = makeUci();
 	const modules = {
 		view: viewkit.view, form: formkit.form, fs: fskit.fs,
 		rpc: rpckit.rpc, poll: pollkit.poll, dom: domkit.dom,
-		uci: makeUci(), ui: {}, baseclass: { extend: viewkit.view.extend }
+		uci: ucikit, ui: uikit.ui, baseclass: { extend: viewkit.view.extend }
 	};
 
+	const HISTORY = {
+		interval_s: 5, size: 120, samples: 6,
+		queries: [ 10, 20, 0, 30, 40, 50 ],
+		answered: [ 10, 15, 0, 25, 40, 45 ],
+		servfail: [ 0, 5, 0, 5, 0, 5 ],
+		rtt_ms: [
+			{ address: '1.1.1.1:853', auth_name: 'cloudflare-dns.com',
+			    ms: [ 12, 14, 0, 0, 20, 10 ] },
+			{ address: '[2620:fe::fe]:853', auth_name: 'dns.quad9.net',
+			    ms: [ 0, 0, 0, 0, 0, 0 ] }
+		]
+	};
 	const STATUS_OK = {
 		uptime: 93784, clock_synced: true,
 		totals: { queries: 1200, answered: 1190, servfail: 10 },
 		upstreams: [
 			{ address: '1.1.1.1:853', auth_name: 'cloudflare-dns.com', state: 'up',
-			    rtt_ms: 12, queries: 800, failures: 1, last_error: '' },
+			    rtt_ms: 12, queries: 800, failures: 1, backoff_ms: 0,
+			    retry_in_ms: 0, last_error: '' },
 			{ address: '[2620:fe::fe]:853', auth_name: 'dns.quad9.net', state: 'down',
-			    rtt_ms: 0, queries: 400, failures: 9,
+			    rtt_ms: 0, queries: 400, failures: 9, backoff_ms: 8000,
+			    retry_in_ms: 7200,
 			    last_error: '<img src=x onerror=alert(1)>certificate name mismatch' }
-		]
+		],
+		history: HISTORY
 	};
-	behaviour.current = () => Promise.resolve(JSON.stringify(STATUS_OK));
+	const statusWith = (o) => () => Promise.resolve(JSON.stringify(
+	    Object.assign({}, STATUS_OK, o)));
+	behaviour.current = statusWith({});
+
+	const attr = (n, k) => ((n && n.attrs) || {})[k];
+	const byId = (root, id) => domkit.find(root, (x) => attr(x, 'id') == id)[0];
+	const cls = (n) => attr(n, 'class') || '';
+	/* a fresh load() and render(), as when the page is opened */
+	const openPage = async () => inst.render(await inst.load());
 
 	let inst = null, loaded, node;
 	const built = { sections: [], options: [] };
@@ -1025,6 +1144,84 @@ async function main() {
 		built.options = formkit.rec.options.slice();
 	});
 
+	/* -- layout -------------------------------------------------------- */
+
+	if (loadedOk) {
+		await check('layout/title-first', (p) => {
+			const top = node.children;
+			const at = (pred) => top.findIndex((c) => domkit.find(c, pred).length > 0);
+			const h2 = top[0];
+			if (!h2 || h2.tag != 'h2' || domkit.text(h2) != 'DNS over TLS')
+				p.push('the first element is not the page title: ' +
+				    (h2 ? h2.tag + ' ' + domkit.text(h2) : 'none'));
+			const status = at((x) => attr(x, 'id') == 'dotfwd-status');
+			const graph = at((x) => attr(x, 'id') == 'dotfwd-graph');
+			const verdict = at((x) => attr(x, 'id') == 'dotfwd-check');
+			const map = at((x) => /(^|\s)cbi-map(\s|$)/.test(cls(x)));
+			if (!(0 < status && status <= graph && graph < verdict && verdict < map))
+				p.push('order title < status < graph < check < form not kept: ' +
+				    JSON.stringify({ status, graph, verdict, map }));
+			const m = formkit.rec.maps[0];
+			if (m && m.title != null && m.title !== '')
+				p.push('the form.Map has a title of its own (it would come ' +
+				    'before the status): ' + m.title);
+		});
+
+		await check('layout/policy', (p) => {
+			const o = built.options.find((x) => x.option == 'policy');
+			if (!o)
+				return p.push('no policy option');
+			for (const l of o.labels)
+				if (String(l).length > 16)
+					p.push('a choice too long for a narrow select: ' + l);
+			for (const w of [ 'Ordered', 'Round robin', 'Fastest' ])
+				if (!String(o.description || '').includes(w + ':'))
+					p.push('the description does not explain ' + w);
+		});
+
+		await check('layout/dialog-title', (p) => {
+			const s = built.sections.find((x) => x.sectiontype == 'upstream');
+			if (!s || typeof(s.modaltitle) != 'function')
+				return p.push('the upstream section has no modaltitle function');
+			ucikit.values.cfg0a = { auth_name: 'dns.quad9.net' };
+			const t1 = String(s.modaltitle('cfg0a'));
+			const t2 = String(s.modaltitle('cfg0b'));
+			delete ucikit.values.cfg0a;
+			if (!/upstream/i.test(t1) || !t1.includes('dns.quad9.net'))
+				p.push('the dialog of dns.quad9.net is titled ' + JSON.stringify(t1));
+			if (!/upstream/i.test(t2))
+				p.push('the dialog of a new upstream is titled ' + JSON.stringify(t2));
+		});
+
+		/* every cell of a table with column titles says which column it
+		 * is in (data-title), as LuCI's own tables do for phones */
+		await check('layout/narrow', (p) => {
+			const tables = domkit.find(node, (x) => x.tag == 'table');
+			let labelled = 0;
+			for (const t of tables) {
+				const rows = t.children.filter((r) => r.tag == 'tr');
+				const head = rows.find((r) => /table-titles/.test(cls(r)));
+				if (!head)
+					continue;
+				const titles = head.children.map((c) => domkit.text(c));
+				for (const r of rows) {
+					if (r === head || /placeholder/.test(cls(r)))
+						continue;
+					r.children.forEach((c, i) => {
+						if (attr(c, 'data-title') != titles[i])
+							p.push('cell ' + JSON.stringify(domkit.text(c)) +
+							    ' has data-title ' + JSON.stringify(attr(c, 'data-title')) +
+							    ', its column ' + JSON.stringify(titles[i]));
+						else
+							labelled++;
+					});
+				}
+			}
+			if (labelled < 14)
+				p.push('only ' + labelled + ' labelled cells (status and graph legends)');
+		});
+	}
+
 	/* -- status ------------------------------------------------------- */
 
 	const statusCalls = () => fskit.calls;
@@ -1041,14 +1238,15 @@ async function main() {
 					    JSON.stringify(c.args.slice(0, 2)) + ')');
 			if (!statusCalls().some((c) => c.method == 'read'))
 				p.push('load() does not read ' + HANDOVER_FILE);
-			if (rpckit.declared.length)
-				p.push('rpc.declare: ' + JSON.stringify(rpckit.declared));
+			for (const d of rpckit.declared)
+				if (d.object != 'luci.dotfwd' || d.method != 'check')
+					p.push('rpc.declare: ' + JSON.stringify(d));
 		});
 
 		await check('status/table', (p) => {
 			const t = domkit.text(node);
 			for (const u of STATUS_OK.upstreams)
-				for (const k of [ 'address', 'auth_name', 'state', 'queries', 'failures' ])
+				for (const k of [ 'address', 'auth_name', 'queries', 'failures' ])
 					if (!t.includes(String(u[k])))
 						p.push('status lacks upstream ' + k + ' ' + u[k]);
 			for (const k of [ 'queries', 'answered', 'servfail' ])
@@ -1056,16 +1254,18 @@ async function main() {
 					p.push('status lacks totals.' + k);
 			if (!t.includes('12'))
 				p.push('status lacks rtt_ms');
+			if (!/\bup\b/.test(t) || !/down \(retry in 8 s\)/.test(t))
+				p.push('upstream states not shown as "up" and "down (retry in 8 s)"');
 			if (!t.includes('certificate name mismatch'))
 				p.push('status lacks last_error');
 			if (!/1d 2h 3m 4s/.test(t))
 				p.push('uptime 93784 not shown as 1d 2h 3m 4s');
-			if (/not running/i.test(t))
-				p.push('says "not running" while the daemon answers');
+			if (/not running|not permitted/i.test(t) || !/\brunning\b/.test(t))
+				p.push('does not say "running" (only) while the daemon answers');
 			if (domkit.find(node, (n) => n.tag == 'table').length == 0)
 				p.push('no table');
-			if (domkit.find(node, (n) => n.tag == 'td' &&
-			    domkit.text(n).includes('1.1.1.1:853')).length != 1)
+			if (domkit.find(byId(node, 'dotfwd-status'), (n) => n.tag == 'td' &&
+			    domkit.text(n) == '1.1.1.1:853').length != 1)
 				p.push('upstream address is not in a table cell');
 		});
 
@@ -1081,34 +1281,71 @@ async function main() {
 			const execs = () => statusCalls().filter((c) => c.method != 'read').length;
 			const reads = () => statusCalls().filter((c) => c.method == 'read').length;
 			const before = execs(), rbefore = reads();
-			behaviour.current = () => Promise.reject(new Error('exit 1'));
+			behaviour.current = () => Promise.resolve('');
 			await pollkit.added[0].fn();
 			if (execs() != before + 1)
 				p.push('the poll function ran no status command');
 			if (reads() != rbefore + 1)
 				p.push('the poll function did not read ' + HANDOVER_FILE);
 			if (!/not running/i.test(domkit.text(node)))
-				p.push('after a failed poll the page does not say "not running"');
+				p.push('after a poll that found no daemon the page does not say "not running"');
+			if (/1d 2h 3m 4s|Answers per second/.test(domkit.text(node)))
+				p.push('after that poll the page still shows the old status or graph');
+			behaviour.current = statusWith({});
+			await pollkit.added[0].fn();
+			if (!/1d 2h 3m 4s/.test(domkit.text(node)) ||
+			    !/Answers per second/.test(domkit.text(node)))
+				p.push('the next poll does not bring the status and graph back');
 		});
 
-		const cases = {
-			'rejected': () => Promise.reject(new Error('Command failed')),
-			'empty': () => Promise.resolve(''),
-			'garbage': () => Promise.resolve('dotfwd: cannot connect to the daemon\n'),
-			'json-null': () => Promise.resolve('null'),
-			'json-array': () => Promise.resolve('[]'),
-			'running-false': () => Promise.resolve('{"running": false}'),
-			'throws': () => { throw new Error('sync'); }
+		/* each state its own words: [ the exec's behaviour, must show,
+		 * must not show ] */
+		const perm = (msg) => () => {
+			const e = new Error(msg);
+			e.name = 'PermissionError';
+			return Promise.reject(e);
 		};
-		for (const name of Object.keys(cases)) {
-			await check('status/not-running/' + name, async (p) => {
-				behaviour.current = cases[name];
-				const st = await inst.load();
-				const n = await inst.render(st);
-				if (!/not running/i.test(domkit.text(n)))
-					p.push('no "not running" for ' + name);
+		const STATES = {
+			'running': [ statusWith({}), /\brunning\b/, /not running|not permitted|could not/i ],
+			'stopped/empty': [ () => Promise.resolve(''),
+			    /dotfwd is not running\./, /not permitted|could not|uptime/i ],
+			'stopped/garbage': [ () => Promise.resolve('dotfwd: cannot connect to the daemon\n'),
+			    /not running \(it printed no status\)/, /not permitted/i ],
+			'stopped/json-null': [ () => Promise.resolve('null'), /not running/, /not permitted/i ],
+			'stopped/json-array': [ () => Promise.resolve('[]'), /not running/, /not permitted/i ],
+			'stopped/running-false': [ () => Promise.resolve('{"running": false}'), /not running/, /not permitted/i ],
+			'denied/cgi-io': [ perm('Exec permission denied'),
+			    /Not permitted to read the status of dotfwd\. This login lacks cgi-io "exec" \(ACL group luci-app-dotfwd\); the router answered: Exec permission denied/,
+			    /not running|running "\/usr/i ],
+			'denied/command': [ perm('Access to command denied by ACL'),
+			    /Not permitted.*lacks running "\/usr\/sbin\/dotfwd status" \(ACL group luci-app-dotfwd\)/,
+			    /not running|cgi-io/i ],
+			'denied/unknown-reason': [ perm(''),
+			    /Not permitted.*lacks cgi-io "exec" and running "\/usr\/sbin\/dotfwd status"/,
+			    /not running/i ],
+			'not-installed': [ () => { const e = new Error('Executable not found');
+			    e.name = 'NotFoundError'; return Promise.reject(e); },
+			    /dotfwd is not installed: \/usr\/sbin\/dotfwd was not found/, /not running|permitted/i ],
+			'error/rejected': [ () => Promise.reject(new Error('Failed to fetch')),
+			    /could not be read: Failed to fetch/, /not running|permitted/i ],
+			'error/throws': [ () => { throw new Error('sync'); },
+			    /could not be read: sync/, /not running|permitted/i ]
+		};
+		for (const name of Object.keys(STATES)) {
+			await check('status/state/' + name, async (p) => {
+				behaviour.current = STATES[name][0];
+				const n = await openPage();
+				const t = domkit.text(byId(n, 'dotfwd-status')).replace(/\s+/g, ' ');
+				if (!STATES[name][1].test(t))
+					p.push('lacks ' + STATES[name][1] + ': ' + t.slice(0, 300));
+				if (STATES[name][2].test(t))
+					p.push('has ' + STATES[name][2] + ': ' + t.slice(0, 300));
+				if (name != 'running' &&
+				    domkit.find(byId(n, 'dotfwd-status'), (x) => x.tag == 'table').length)
+					p.push('a status table without a running daemon');
 			});
 		}
+		behaviour.current = statusWith({});
 
 		const HO = {
 			'off': [ () => Promise.reject(new Error('NotFoundError')),
@@ -1125,16 +1362,15 @@ async function main() {
 		};
 		for (const name of Object.keys(HO)) {
 			await check('handover/' + name, async (p) => {
-				behaviour.current = () => Promise.reject(new Error('exit 69'));
+				behaviour.current = () => Promise.resolve('');
 				behaviour.read = HO[name][0];
-				const n = await inst.render(await inst.load());
+				const n = await openPage();
 				const t = domkit.text(n).replace(/\s+/g, ' ');
 				if (!HO[name][1].test(t))
 					p.push('page lacks ' + HO[name][1] + ': ' + t.slice(0, 300));
 				if (HO[name][2].test(t))
 					p.push('page has ' + HO[name][2] + ': ' + t.slice(0, 300));
-				const alerts = domkit.find(n, (x) => /alert-message danger/.test(
-				    (x.attrs || {})['class'] || ''));
+				const alerts = domkit.find(n, (x) => /alert-message danger/.test(cls(x)));
 				if ((name == 'failed') != (alerts.length == 1))
 					p.push('danger alerts: ' + alerts.length);
 				for (const h of domkit.htmlChildren)
@@ -1143,13 +1379,258 @@ async function main() {
 			});
 		}
 		behaviour.read = () => Promise.reject(new Error('NotFoundError'));
+		behaviour.current = statusWith({});
 
+		await check('status/partial', async (p) => {
+			behaviour.current = () => Promise.resolve('{"uptime": 5}');
+			const n = await openPage();
+			const t = domkit.text(n);
+			if (/not running/i.test(t) || !/5s/.test(t))
+				p.push('a status without upstreams or totals is not shown: ' + t.slice(0, 200));
+			if (!/keeps no history/.test(t))
+				p.push('a status without history does not say so');
+			behaviour.current = statusWith({});
+		});
+	}
+
+	/* -- the graph ---------------------------------------------------- */
+
+	const SVG_NS = 'http://www.w3.org/2000/svg';
+	/* the points of a polyline, as numbers */
+	const points = (n) => String(attr(n, 'points') || '').trim().split(/\s+/)
+	    .map((xy) => xy.split(',').map(Number));
+
+	if (loadedOk) {
+		let pageNode;
+		await check('graph/svg', async (p) => {
+			behaviour.current = statusWith({});
+			pageNode = await openPage();
+			const g = byId(pageNode, 'dotfwd-graph');
+			const svgs = domkit.find(g, (x) => x.tag == 'svg');
+			if (svgs.length != 2)
+				return p.push(svgs.length + ' svg elements, want 2 (answers, RTT)');
+			for (const s of domkit.find(g, (x) => [ 'svg', 'polyline', 'line', 'text', 'circle' ].includes(x.tag)))
+				if (s.ns !== SVG_NS)
+					p.push('<' + s.tag + '> not made in the SVG namespace');
+			const [ w, h ] = String(attr(svgs[0], 'viewBox')).split(' ').slice(2).map(Number);
+			if (!(w > 0 && h > 0))
+				return p.push('no viewBox: ' + attr(svgs[0], 'viewBox'));
+
+			/* answers and SERVFAIL per second, filled to the baseline */
+			const a = domkit.find(svgs[0], (x) => x.tag == 'polyline');
+			if (a.length != 2)
+				p.push(a.length + ' areas in the answers graph, want 2');
+			for (const pl of a) {
+				const pts = points(pl);
+				if (pts.length != HISTORY.samples + 2)
+					p.push('an area of ' + pts.length + ' points, want ' + (HISTORY.samples + 2));
+				if (pts.some(([ x, y ]) => !(x >= 0 && x <= w && y >= 0 && y <= h)))
+					p.push('a point outside the box: ' + attr(pl, 'points'));
+				if (pts.length && Math.abs(pts[pts.length - 2][0] - w) > 0.5)
+					p.push('the newest sample is not at the right edge');
+			}
+			/* 45 answers in 5 s = 9/s, the scale 10/s: 90% up */
+			if (a.length && !points(a[0]).some(([ x, y ]) => Math.abs(y - (h - 0.9 * h)) <= 1))
+				p.push('9 answers/s not drawn at 90% of the height: ' + attr(a[0], 'points'));
+			const minutes = domkit.find(svgs[0], (x) => x.tag == 'text' &&
+			    /^\d+m$/.test(domkit.text(x))).map((x) => domkit.text(x));
+			if (minutes.join(' ') != '1m 2m 3m 4m 5m 6m 7m 8m 9m')
+				p.push('minute marks of a 10 minute window: ' + minutes.join(' '));
+			/* grid labels: a quarter of the scale each, exact */
+			const grid = (s) => domkit.find(s, (x) => x.tag == 'text' &&
+			    !/^\d+m$/.test(domkit.text(x))).map((x) => domkit.text(x)).join(', ');
+			if (grid(svgs[0]) != '2.5 /s, 5 /s, 7.5 /s')
+				p.push('grid of the answers graph (scale 10/s): ' + grid(svgs[0]));
+			/* RTT of 20 ms at most: the scale 20, RTT graphs at least 10 */
+			if (grid(svgs[1]) != '5 ms, 10 ms, 15 ms')
+				p.push('grid of the RTT graph (scale 20 ms): ' + grid(svgs[1]));
+
+			/* RTT: lines that break where an address had no answer */
+			const r = domkit.find(svgs[1], (x) => x.tag == 'polyline');
+			if (r.length != 2 || r.some((pl) => points(pl).length != 2))
+				p.push('RTT of 12 14 - - 20 10 ms: want 2 lines of 2 points, got ' +
+				    r.map((pl) => attr(pl, 'points')).join(' | '));
+			if (r.some((pl) => !/fill:none/.test(attr(pl, 'style'))))
+				p.push('RTT lines are filled');
+
+			/* the legends: current, average, peak */
+			const t = domkit.text(g).replace(/\s+/g, ' ');
+			for (const want of [ 'Answers 9.0 /s 4.5 /s 9.0 /s', 'SERVFAIL 1.0 /s 0.5 /s 1.0 /s',
+			    '1.1.1.1:853 (cloudflare-dns.com) 10 ms 14 ms 20 ms',
+			    '[2620:fe::fe]:853 (dns.quad9.net) - - -',
+			    '(10 minute window, 5 second interval)' ])
+				if (!t.includes(want))
+					p.push('legend lacks "' + want + '": ' + t.slice(0, 400));
+			for (const h2 of domkit.htmlChildren)
+				if (/<svg|<polyline/.test(h2))
+					p.push('graph made through innerHTML');
+		});
+
+		const GRAPHS = {
+			'no-samples': [ { history: Object.assign({}, HISTORY, { samples: 0,
+			    queries: [], answered: [], servfail: [] }) }, /No samples yet: one comes every 5 seconds/ ],
+			'not-running': [ null, /No graph while dotfwd does not answer/ ],
+			'garbage': [ { history: { interval_s: 'x', size: -4, samples: 1e9,
+			    answered: [ 'a', -5, null, 1e300 ], servfail: {}, rtt_ms: [ null, 7,
+			    { address: '<b>x</b>', ms: [ 'z', 3 ] } ] } }, /Answers per second/ ]
+		};
+		for (const name of Object.keys(GRAPHS)) {
+			await check('graph/' + name, async (p) => {
+				behaviour.current = GRAPHS[name][0] ? statusWith(GRAPHS[name][0]) :
+				    () => Promise.resolve('');
+				const n = await openPage();
+				const g = byId(n, 'dotfwd-graph');
+				const t = domkit.text(g);
+				if (!GRAPHS[name][1].test(t))
+					p.push('lacks ' + GRAPHS[name][1] + ': ' + t.slice(0, 300));
+				for (const pl of domkit.find(g, (x) => x.tag == 'polyline'))
+					if (points(pl).some(([ x, y ]) => !isFinite(x) || !isFinite(y)))
+						p.push('a point that is not a number: ' + attr(pl, 'points'));
+				for (const h of domkit.htmlChildren)
+					if (/<b>/.test(h))
+						p.push('daemon text set as innerHTML: ' + h);
+			});
+		}
+		behaviour.current = statusWith({});
+	}
+
+	/* -- the check before apply ---------------------------------------- */
+
+	if (loadedOk) {
+		const checks = () => rpckit.calls.filter((c) => c.object == 'luci.dotfwd' &&
+		    c.method == 'check').length;
+		const verdictText = (n) => domkit.text(byId(n, 'dotfwd-check')).replace(/\s+/g, ' ');
+
+		await check('check/on-load', async (p) => {
+			behaviour.check = () => VERDICT_OK;
+			const before = checks();
+			let n = await openPage();
+			if (checks() != before + 1)
+				p.push('opening the page does not ask the daemon for its verdict');
+			if (verdictText(n) !== '')
+				p.push('a valid configuration shows: ' + verdictText(n));
+			behaviour.check = () => VERDICT_BAD;
+			n = await openPage();
+			const t = verdictText(n);
+			if (!t.includes(VERDICT_BAD.messages[0]) || !t.includes('"quoted"'))
+				p.push('a refused configuration does not show the messages: ' + t);
+			if (!/refuses this configuration/.test(t))
+				p.push('does not say that dotfwd refuses it: ' + t);
+			const box = domkit.find(byId(n, 'dotfwd-check'), (x) => /alert-message danger/.test(cls(x)));
+			if (box.length != 1)
+				p.push('not shown as one danger alert');
+			for (const h of domkit.htmlChildren)
+				if (/<b>evil/.test(h))
+					p.push('a message set as innerHTML: ' + h);
+			behaviour.check = () => VERDICT_OK;
+			node = await openPage();
+		});
+
+		/* Save & Apply of a file with no enabled upstream: staged, checked,
+		 * refused, not applied */
+		await check('check/save-apply-refused', async (p) => {
+			behaviour.check = () => VERDICT_BAD;
+			const saves = formkit.rec.saves, n0 = checks(), a0 = uikit.applied.length;
+			await inst.handleSaveApply(null, '0');
+			if (formkit.rec.saves != saves + 1)
+				p.push('the form was not saved (staged) first');
+			if (checks() != n0 + 1)
+				p.push('the daemon was not asked');
+			if (uikit.applied.length != a0)
+				p.push('applied although dotfwd refuses it');
+			const t = verdictText(node);
+			if (!t.includes(CONF_FILE + ':2: no enabled upstream') ||
+			    !/nothing is applied/.test(t))
+				p.push('the refusal is not shown next to the form: ' + t);
+		});
+
+		await check('check/save-apply-accepted', async (p) => {
+			behaviour.check = () => VERDICT_OK;
+			const a0 = uikit.applied.length;
+			await inst.handleSaveApply(null, '0');
+			await inst.handleSaveApply(null, '1');
+			if (JSON.stringify(uikit.applied.slice(a0)) != '[true,false]')
+				p.push('ui.changes.apply calls ' + JSON.stringify(uikit.applied.slice(a0)) +
+				    ', want [true,false] (checked for mode "0")');
+			if (verdictText(node) !== '')
+				p.push('the old refusal is still shown: ' + verdictText(node));
+		});
+
+		await check('check/save-refused', async (p) => {
+			behaviour.check = () => VERDICT_BAD;
+			const saves = formkit.rec.saves, n0 = checks(), a0 = uikit.applied.length;
+			await inst.handleSave(null);
+			if (formkit.rec.saves != saves + 1 || checks() != n0 + 1)
+				p.push('Save did not stage and check');
+			if (uikit.applied.length != a0)
+				p.push('Save applied');
+			if (!verdictText(node).includes('no enabled upstream'))
+				p.push('Save does not show the refusal');
+		});
+
+		await check('check/warnings', async (p) => {
+			behaviour.check = () => ({ valid: true, file: CONF_FILE,
+			    messages: [ CONF_FILE + ":7: warning: unknown option 'colour': ignored" ] });
+			const a0 = uikit.applied.length;
+			await inst.handleSaveApply(null, '0');
+			if (uikit.applied.length != a0 + 1)
+				p.push('a configuration with warnings only was not applied');
+			if (!/accepts this configuration, with warnings.*unknown option/.test(verdictText(node)))
+				p.push('the warnings are not shown: ' + verdictText(node));
+		});
+
+		const UNAVAILABLE = {
+			'not-installed': [ 'RPC call to luci.dotfwd/check failed with error -32000: Object not found',
+			    /could not be checked by dotfwd: the check is not installed yet: run \/etc\/init\.d\/rpcd reload/ ],
+			'denied': [ 'RPC call to luci.dotfwd/check failed with error -32002: Access denied',
+			    /could not be checked by dotfwd: not permitted: this login lacks ubus luci\.dotfwd "check" \(ACL group luci-app-dotfwd\)/ ],
+			'no-verdict': [ null, /could not be checked by dotfwd: the check gave no verdict/ ]
+		};
+		for (const name of Object.keys(UNAVAILABLE)) {
+			await check('check/unavailable/' + name, async (p) => {
+				const msg = UNAVAILABLE[name][0];
+				behaviour.check = () => {
+					if (msg == null)
+						return { valid: 'yes' };
+					throw new Error(msg);
+				};
+				const a0 = uikit.applied.length;
+				await inst.handleSaveApply(null, '0');
+				if (uikit.applied.length != a0 + 1)
+					p.push('not applied (the init script checks it again)');
+				if (!UNAVAILABLE[name][1].test(verdictText(node)))
+					p.push('lacks ' + UNAVAILABLE[name][1] + ': ' + verdictText(node));
+			});
+		}
+
+		await check('check/form-invalid', async (p) => {
+			behaviour.check = () => VERDICT_OK;
+			formkit.rec.saveFails = true;
+			const n0 = checks(), a0 = uikit.applied.length;
+			let rejected = false;
+			try {
+				await inst.handleSaveApply(null, '0');
+			} catch (e) {
+				rejected = true;
+			}
+			formkit.rec.saveFails = false;
+			if (!rejected)
+				p.push('Save & Apply went on although the form could not be saved');
+			if (checks() != n0 || uikit.applied.length != a0)
+				p.push('checked or applied a form its validators refused');
+		});
+		behaviour.check = () => VERDICT_OK;
+	}
+
+	/* -- the ACL -------------------------------------------------------- */
+
+	if (loadedOk) {
 		await check('acl/restricted-user', (p) => {
 			/* a user whose only ACL group is luci-app-dotfwd, read and
 			 * write, checked the way rpcd grants (session.c: table
 			 * notation scope/object/functions, array notation with the
-			 * permission as function; fnmatch on both) and cgi-io and
-			 * rpcd's file plugin ask */
+			 * permission as function; fnmatch on both) and cgi-io,
+			 * rpcd's file plugin and uhttpd's ubus handler ask */
 			const grants = [];
 			const g = (acl || {})['luci-app-dotfwd'] || {};
 			for (const perm of [ 'read', 'write' ])
@@ -1177,23 +1658,44 @@ async function main() {
 					need('file', c.args[0], 'read', 'file.read ' + c.args[0]);
 				}
 			}
+			if (rpckit.calls.length == 0)
+				p.push('no rpc call recorded');
+			for (const c of rpckit.calls)
+				need('ubus', c.object, c.method, 'rpc ' + c.object + '.' + c.method);
+			/* the check runs for read-only users too (on opening) */
+			if (!grants.some((x) => x[0] == 'ubus' && x[1] == 'luci.dotfwd' &&
+			    (g.read || {}).ubus && ((g.read.ubus['luci.dotfwd'] || []).includes('check'))))
+				p.push('luci.dotfwd check is not in "read"');
 			need('uci', 'dotfwd', 'read', 'uci get');
 			need('uci', 'dotfwd', 'write', 'uci set');
 			if (allowed('file', '/etc/shadow', 'read') ||
 			    allowed('file', '/usr/sbin/dotfwd query x', 'exec') ||
-			    allowed('uci', 'dhcp', 'read'))
+			    allowed('uci', 'dhcp', 'read') ||
+			    allowed('ubus', 'luci.dotfwd', 'other') ||
+			    allowed('ubus', 'uci', 'apply'))
 				p.push('the ACL grants more than the page needs');
 		});
 
-		await check('status/partial', async (p) => {
-			behaviour.current = () => Promise.resolve('{"uptime": 5}');
-			const n = await inst.render(await inst.load());
-			const t = domkit.text(n);
-			if (/not running/i.test(t) || !/5s/.test(t))
-				p.push('a status without upstreams or totals is not shown: ' + t.slice(0, 200));
+		await check('acl/plugin', (p) => {
+			/* rpcd serves object NAME from the executable
+			 * /usr/libexec/rpcd/NAME, whose "list" names the methods */
+			for (const d of rpckit.declared) {
+				const f = APP + '/root/usr/libexec/rpcd/' + d.object;
+				let st = null;
+				try {
+					st = fs.statSync(f);
+				} catch (e) {
+					p.push('no plugin ' + f + ' for ' + d.object);
+					continue;
+				}
+				if (!(st.mode & 0o111))
+					p.push(f + ' is not executable');
+				const out = child.execFileSync('sh', [ f, 'list' ], { encoding: 'utf8' });
+				if (!(d.method in JSON.parse(out)))
+					p.push(f + ' list: ' + out.trim() + ' lacks ' + d.method);
+			}
 		});
 	}
-
 	/* -- options against the daemon's table --------------------------- */
 
 	if (!loadedOk)
@@ -1224,6 +1726,13 @@ async function main() {
 				p.push('section type "' + s.sectiontype + '" is not in the schema');
 			if (s.sectiontype == 'dotfwd' && (s.__kind != 'NamedSection' || s.name != 'main'))
 				p.push('the dotfwd section must be NamedSection "main"');
+			/* any one server section, whatever its name; no second */
+			if (s.sectiontype == 'server' && (s.__kind != 'TypedSection' ||
+			    !s.anonymous || !s.addremove ||
+			    typeof(s.renderSectionAdd) != 'function'))
+				p.push('the server section must be an anonymous TypedSection ' +
+				    'that can be added and removed, its add button hidden once ' +
+				    'there is one');
 		}
 	});
 
@@ -1326,17 +1835,17 @@ async function main() {
 		});
 	}
 
-	/* the options the daemon refuses to do without */
+	/* the options the daemon refuses to do without (in a server
+	 * section, once there is one) */
 	const required = new Set([ 'dotfwd.listen' ]);	/* the page's own rule */
 	await check('required/daemon', (p) => {
 		for (const e of Object.values(schema)) {
-			if (e.section == 'server')
-				continue;	/* optional section, not on this page */
 			const text = configWith(e, null, false);
 			if (!daemon.accepts(text))
 				required.add(e.section + '.' + e.name);
 		}
-		for (const k of [ 'upstream.address', 'upstream.auth_name' ])
+		for (const k of [ 'upstream.address', 'upstream.auth_name',
+		    'server.listen', 'server.cert', 'server.key' ])
 			if (!required.has(k))
 				p.push(k + ' is no longer required by the daemon; update this test');
 	});

@@ -13,7 +13,9 @@
 # node --check on every .js of the app and of this directory, then
 # tests/luci/load-view.js (JSON, menu, ACL, Makefile, the view loaded the
 # way LuCI loads it, its options against `$CONFCHECK --schema` and the
-# daemon's verdicts, the status table).  Prints "ok - NAME",
+# daemon's verdicts, the status, the graph, the check before apply) and
+# tests/luci/rpcd-check.sh (the rpcd plugin behind that check, with
+# DOTFWD's `dotfwd -t`; default build/native/dotfwd).  Prints "ok - NAME",
 # "not ok - NAME" or "skip - NAME: why"; exits 1 if anything failed.
 
 set -u
@@ -41,4 +43,5 @@ for f in $(find openwrt/luci-app-dotfwd tests/luci -name '*.js' | sort); do
 done
 
 node tests/luci/load-view.js || fail=1
+bash tests/luci/rpcd-check.sh || fail=1
 exit $fail

@@ -274,4 +274,113 @@ for f in "dotfwd-early.init /etc/init.d/dotfwd-early" \
 	    grep -q "INSTALL_BIN) ./files/$1 \$(1)$2\$" "$mk"
 done
 
+# ==== 7: DoT server mode: its ports open from the LAN (fw4 rule), its
+# certificate and key watched with the config
+rc dotfwd stop >/dev/null 2>&1
+SC=$ROOT/etc/dotfwd/server.crt
+SK=$ROOT/etc/dotfwd/server.key
+mkdir -p "$ROOT/etc/dotfwd"
+cp "$TOP/tests/conf/server-ec.crt" "$SC"
+cp "$TOP/tests/conf/server-ec.key" "$SK"
+chmod 0600 "$SK"
+cat >"$CONF" <<EOF
+config dotfwd 'main'
+	option enabled '1'
+	option dnsmasq '0'
+	option intercept '0'
+
+config upstream 'quad9'
+	list address '9.9.9.9'
+	option auth_name 'dns.quad9.net'
+
+config server
+	list listen '0.0.0.0:853'
+	list listen '[::]:853'
+	list listen '127.0.0.1:8853'
+	option cert '$SC'
+	option key '$SK'
+EOF
+clear
+server_instance="procd_open_instance dotfwd
+procd_set_param command $PROG -s -c $CONF
+procd_set_param file $CONF
+procd_append_param file $SC
+procd_append_param file $SK
+procd_set_param respawn
+procd_set_param reload_signal HUP
+procd_set_param stdout 1
+procd_set_param stderr 1"
+rule() {
+	printf '%s\n' "json_add_object ''" "json_add_string type rule" \
+	    "json_add_string name dotfwd-dot-server-$1" "json_add_string src lan" \
+	    "json_add_string proto tcp" "json_add_string dest_port $1" \
+	    "json_add_string target ACCEPT" "json_add_string family any" \
+	    "json_close_object"
+}
+rc dotfwd start
+expect "server mode: an accept rule per port from the LAN zone, files watched, fw4 told" <<EOF
+procd_open_service dotfwd $I
+dotfwd -t -c $CONF
+$server_instance
+procd_open_data
+json_add_array firewall
+$(rule 853)
+$(rule 8853)
+json_close_array
+procd_close_data
+$watcher
+$triggers
+procd_close_service
+procd_set_config_changed firewall
+EOF
+rc dotfwd reload
+expect "server mode, reload with nothing changed: same rules, fw4 not told" <<EOF
+dotfwd -t -c $CONF
+procd_open_service dotfwd $I
+$server_instance
+procd_open_data
+json_add_array firewall
+$(rule 853)
+$(rule 8853)
+json_close_array
+procd_close_data
+$watcher
+$triggers
+procd_close_service
+EOF
+sed -i "s/option intercept '0'/option intercept '1'/; /127.0.0.1:8853/d" "$CONF"
+rc dotfwd reload
+expect "intercept and server mode: both in one firewall array" <<EOF
+dotfwd -t -c $CONF
+procd_open_service dotfwd $I
+$server_instance
+procd_open_data
+json_add_array firewall
+json_add_object ''
+json_add_string type redirect
+json_add_string name dotfwd-intercept-dns
+json_add_string target DNAT
+json_add_string src lan
+json_add_string proto 'tcp udp'
+json_add_string src_dport 53
+json_add_string dest_port 53
+json_add_string family any
+json_add_string reflection 0
+json_close_object
+$(rule 853)
+json_close_array
+procd_close_data
+$watcher
+$triggers
+procd_close_service
+procd_set_config_changed firewall
+procd_set_config_changed firewall
+EOF
+perms=$(ls -ln "$SK" | awk '{print $1, $4}')
+check "server mode: the key is 0640 with the daemon's group ($perms)" \
+    eval '[ "$perms" = "-rw-r----- $(getent group "$TEST_GROUP" | cut -d: -f3)" ]'
+rc dotfwd stop >/dev/null 2>&1
+check "stop: no firewall state left" \
+    eval '[ ! -e "$ROOT/var/run/dotfwd/intercept" ] && [ ! -e "$ROOT/var/run/dotfwd/server-ports" ]'
+
 exit "$failed"

@@ -25,30 +25,6 @@
 
 static struct conf c;
 static char errbuf[16384];
-static int n_server_warnings;
-
-/*
- * Until server mode exists every 'config server' gets a warning saying
- * so (t_server checks it); the other cases look past it.
- */
-#define SERVER_WARNING	"DoT server mode is not supported yet"
-
-static void
-drop_server_warning(void)
-{
-	char *p, *nl;
-
-	n_server_warnings = 0;
-	while ((p = strstr(errbuf, SERVER_WARNING)) != NULL) {
-		while (p > errbuf && p[-1] != '\n')
-			p--;
-		nl = strchr(p, '\n');
-		nl = nl != NULL ? nl + 1 : p + strlen(p);
-		memmove(p, nl, strlen(nl) + 1);
-		n_server_warnings++;
-	}
-}
-
 static int
 parse_len(const char *s, size_t len)
 {
@@ -60,7 +36,6 @@ parse_len(const char *s, size_t len)
 		abort();
 	n = conf_parse(&c, "t.conf", s, len, f);
 	fclose(f);
-	drop_server_warning();
 	return n;
 }
 
@@ -112,6 +87,9 @@ t_defaults(void)
 	T_EQ_STR(c.ca_file, "");
 	T_EQ_INT(c.max_inflight, 256);
 	T_EQ_INT(c.max_tcp_clients, 32);
+	T_EQ_INT(c.source_tcp, 8);
+	T_EQ_INT(c.source_inflight, 64);
+	T_EQ_INT(c.max_udp_size, 1232);
 	T_EQ_INT(c.log_level, 2);
 	T_EQ_INT(c.n_up, 0);
 	T_EQ_INT(c.srv.present, 0);
@@ -553,6 +531,13 @@ static const struct vcase vcases[] = {
 	{ "dotfwd", "option max_inflight 0", "integer 1..4096" },
 	{ "dotfwd", "option max_tcp_clients 1024", NULL },
 	{ "dotfwd", "option max_tcp_clients 1025", "integer 1..1024" },
+	{ "dotfwd", "option source_tcp 1", NULL },
+	{ "dotfwd", "option source_tcp 0", "integer 1..1024" },
+	{ "dotfwd", "option source_inflight 4096", NULL },
+	{ "dotfwd", "option source_inflight 4097", "integer 1..4096" },
+	{ "dotfwd", "option max_udp_size 512", NULL },
+	{ "dotfwd", "option max_udp_size 511", "integer 512..4096" },
+	{ "dotfwd", "option max_udp_size 65535", "integer 512..4096" },
 	{ "dotfwd", "option log_level error", NULL },
 	{ "dotfwd", "option log_level warning", "invalid log_level "
 	    "'warning': expected error, warn, info or debug" },
@@ -900,13 +885,39 @@ t_server(void)
 	T_EQ_INT(c.srv.present, 1);
 	T_EQ_INT(c.srv.line, 4);
 	T_EQ_INT(c.srv.n_listen, 2);
-	/* -t says the section does nothing yet, as a warning */
-	T_EQ_INT(n_server_warnings, 1);
+	T_NOMSG();
 	T_EQ_STR(addr(&c.srv.listen[1]), "[::]:853");
 	T_EQ_STR(c.srv.cert, "/etc/dotfwd/server.crt");
 	T_EQ_STR(c.srv.key, "/etc/dotfwd/server.key");
 	T_EQ_INT(c.srv.has_backend, 1);
 	T_EQ_STR(addr(&c.srv.backend), "127.0.0.1:53");
+	/* the lines -t and start-up name when the files are bad */
+	T_EQ_INT(c.srv.cert_line, 7);
+	T_EQ_INT(c.srv.key_line, 8);
+	T_EQ_INT(c.srv.max_clients, 16);
+	T_EQ_INT(c.srv.idle_timeout_ms, 10000);
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:853\n"
+	    "option cert /c\noption key /k\noption max_clients 1024\n"
+	    "option idle_timeout_ms 3600000\n"), 0);
+	T_EQ_INT(c.srv.max_clients, 1024);
+	T_EQ_INT(c.srv.idle_timeout_ms, 3600000);
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:853\n"
+	    "option cert /c\noption key /k\noption max_clients 1025\n"
+	    "option idle_timeout_ms 99\n"), 2);
+	T_MSG("t.conf:8: invalid max_clients '1025': expected an integer "
+	    "1..1024\n");
+	T_MSG("t.conf:9: invalid idle_timeout_ms '99': expected an integer "
+	    "100..3600000\n");
+	/* main's listener owns the TCP socket of its address */
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:5453\n"
+	    "option cert /c\noption key /k\n"), 1);
+	T_MSG("t.conf:4: server listen 127.0.0.1:5453 is also a listen "
+	    "address of 'config dotfwd'\n");
+	/* ... whichever comes first in the file */
+	T_EQ_INT(parse(UP "config server\nlist listen 127.0.0.1:53\n"
+	    "option cert /c\noption key /k\nconfig dotfwd main\n"
+	    "list listen 127.0.0.1:53\n"), 1);
+	T_MSG("is also a listen address of 'config dotfwd'");
 	T_EQ_INT(parse(UP "config server 'dot'\noption backend ''\n"), 3);
 	T_MSG("t.conf:4: server 'dot' needs listen, e.g. list listen "
 	    "'0.0.0.0:853'\n");
@@ -1039,6 +1050,9 @@ t_dump(void)
 	    "\toption ca_file '/it'\\''s'\n"
 	    "\toption max_inflight '256'\n"
 	    "\toption max_tcp_clients '32'\n"
+	    "\toption source_tcp '8'\n"
+	    "\toption source_inflight '64'\n"
+	    "\toption max_udp_size '1232'\n"
 	    "\toption log_level 'info'\n"
 	    "\n"
 	    "config upstream\n"
@@ -1051,7 +1065,9 @@ t_dump(void)
 	    "\tlist listen '0.0.0.0:853'\n"
 	    "\toption cert '/c'\n"
 	    "\toption key '/k'\n"
-	    "\toption backend '[::1]:53'\n");
+	    "\toption backend '[::1]:53'\n"
+	    "\toption max_clients '16'\n"
+	    "\toption idle_timeout_ms '10000'\n");
 	/* the dump reads back to the same configuration */
 	T_EQ_INT(parse(out1), 0);
 	T_NOMSG();
@@ -1133,7 +1149,8 @@ t_allowed(void)
 		{ "febf::1", 1 },
 		{ "fec0::1", 0 },
 		{ "2001:db8::1", 0 },
-		{ "::ffff:192.168.1.1", 1 },
+		{ "::ffff:192.168.1.1", 0 },	/* forged: not IPv4 */
+		{ "::ffff:127.0.0.1", 0 },
 		{ "::ffff:8.8.8.8", 0 },
 		{ "::192.168.1.1", 0 },
 	};
@@ -1174,9 +1191,9 @@ t_allowed(void)
 	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
 	inet_pton(AF_INET6, "2001:db8:7fff::1", &sin6.sin6_addr);
 	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
-	/* a v4 prefix matches a mapped client, not the other way round */
+	/* a v4 prefix (even 0.0.0.0/0) never matches a mapped source */
 	inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6.sin6_addr);
-	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 1);
+	T_EQ_INT(addr_match(c.allow, c.n_allow, (struct sockaddr *)&sin6), 0);
 	T_EQ_INT(parse("config dotfwd main\nlist allow ::ffff:0:0/96\n" UP),
 	    0);
 	sin.sin_addr.s_addr = htonl(0x01020304);

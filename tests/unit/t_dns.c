@@ -1174,6 +1174,59 @@ t_same_question(void)
 	return 0;
 }
 
+/*
+ * dns_add_server_opts(): a DoT server's keepalive (RFC 7828) and padding
+ * to 468-byte blocks (RFC 8467) in its answer, only with the OPT last;
+ * and dns_parse_query() noting a padded query.
+ */
+static int
+t_server_opts(void)
+{
+	struct dns_msg m;
+	size_t n, k, w;
+
+	/* the client's form of A_FULL: OPT last, no options left */
+	n = t_unhex("beef 8180 0001 0001 0000 0001" QUESTION RR_A
+	    "00 0029 04d0 00008000 0000", buf, BUF_CAP);
+	T_EQ_INT(dns_parse_answer(buf, n, &m), DNS_OK);
+	k = dns_add_server_opts(buf, n, BUF_CAP, &m, 20, 468);
+	T_EQ_INT(k, 468);
+	w = t_unhex("beef 8180 0001 0001 0000 0001" QUESTION RR_A
+	    "00 0029 04d0 00008000 0198 000b 0002 0014 000c 018e", want,
+	    BUF_CAP);
+	memset(want + w, 0, 468 - w);
+	T_EQ_HEX(buf, k, want, 468);
+	T_EQ_INT(dns_parse_answer(buf, k, &m), DNS_OK);
+	T_EQ_INT(m.has_keepalive, 1);
+	T_EQ_INT(m.keepalive_ms, 2000);
+	/* keepalive alone */
+	n = t_unhex("beef 8180 0001 0001 0000 0001" QUESTION RR_A
+	    "00 0029 04d0 00008000 0000", buf, BUF_CAP);
+	T_EQ_INT(dns_parse_answer(buf, n, &m), DNS_OK);
+	T_EQ_INT(dns_add_server_opts(buf, n, BUF_CAP, &m, 65535, 0), n + 6);
+	/* no room: unchanged */
+	n = t_unhex("beef 8180 0001 0001 0000 0001" QUESTION RR_A
+	    "00 0029 04d0 00008000 0000", buf, BUF_CAP);
+	T_EQ_INT(dns_parse_answer(buf, n, &m), DNS_OK);
+	T_EQ_INT(dns_add_server_opts(buf, n, n + 5, &m, 20, 0), n);
+	/* no OPT, or the OPT not last: nothing added */
+	n = t_unhex(A_NOOPT, buf, BUF_CAP);
+	T_EQ_INT(dns_parse_answer(buf, n, &m), DNS_OK);
+	T_EQ_INT(dns_add_server_opts(buf, n, BUF_CAP, &m, 20, 468), n);
+	n = t_unhex(A_OPTMID, buf, BUF_CAP);
+	T_EQ_INT(dns_parse_answer(buf, n, &m), DNS_OK);
+	T_EQ_INT(dns_add_server_opts(buf, n, BUF_CAP, &m, 20, 468), n);
+	/* a padded query says so; an unpadded one does not */
+	n = t_unhex("1234 0100 0001 0000 0000 0001" QUESTION
+	    "00 0029 0200 00000000 0008 000c 0004 00000000", buf, BUF_CAP);
+	T_EQ_INT(dns_parse_query(buf, n, &m), DNS_OK);
+	T_EQ_INT(m.has_padding, 1);
+	n = t_unhex(Q_KA, buf, BUF_CAP);
+	T_EQ_INT(dns_parse_query(buf, n, &m), DNS_OK);
+	T_EQ_INT(m.has_padding, 0);
+	return 0;
+}
+
 static const struct t_case cases[] = {
 	{ "rd_cursor",		t_rd_cursor },
 	{ "query_plain",	t_query_plain },
@@ -1216,6 +1269,7 @@ static const struct t_case cases[] = {
 	{ "error_opcode",	t_error_opcode },
 	{ "error_nospace",	t_error_nospace },
 	{ "same_question",	t_same_question },
+	{ "server_opts",	t_server_opts },
 };
 
 T_MAIN("dns", cases)

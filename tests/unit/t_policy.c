@@ -192,7 +192,64 @@ t_recheck(void)
 	return 0;
 }
 
+/* The per-interval mean for the sample ring: reset by each take. */
+static int
+t_rtt_take(void)
+{
+	pol_init(CONF_POLICY_ORDERED, 2);
+	T_EQ_INT(pol_rtt_take(0), 0);
+	pol_rtt(0, 10);
+	pol_rtt(0, 21);
+	pol_rtt(1, 0);
+	T_EQ_INT(pol_rtt_take(0), 16);	/* 15.5 rounds up */
+	T_EQ_INT(pol_rtt_take(0), 0);
+	T_EQ_INT(pol_rtt_take(1), 1);	/* measured: at least 1 */
+	pol_rtt(0, 10 * POL_RTT_MAX_MS);
+	T_EQ_INT(pol_rtt_take(0), POL_RTT_MAX_MS);
+	return 0;
+}
+
+/* Health carried by a reload: back as it was, or healthy when it makes
+ * no sense. */
+static int
+t_health_carried(void)
+{
+	struct pol_health hl;
+
+	pol_init(CONF_POLICY_ORDERED, 3);
+	pol_failed(0, T0);
+	pol_failed(0, T0);		/* 2 s, until T0 + 2 s */
+	pol_rtt(0, 40);
+	pol_health_get(0, &hl);
+	T_EQ_INT(hl.backoff_ms, 2000);
+	pol_init(CONF_POLICY_ORDERED, 3);	/* the next image */
+	pol_health_set(1, &hl, T0 + 500);
+	T_EQ_INT(pol_is_failing(1), 1);
+	T_EQ_INT(pol_rtt_ms(1), 40);
+	T_EQ_INT(pick(T0 + 1999, -1), 0);	/* 1 still waits */
+	T_EQ_INT(pick(T0 + 1999, 0), 2);
+	T_EQ_INT(pick(T0 + 2000, 0), 1);
+	/* the doubling goes on from 2 s */
+	T_EQ_INT(pol_failed(1, T0 + 2000), 4000);
+	/* a wait far in the future ends by now + back-off */
+	hl.backoff_until_ms = T0 + 1000000;
+	pol_health_set(2, &hl, T0);
+	T_EQ_INT(pick(T0 + 2000, 0), 2);
+	/* garbage: back-off out of range means healthy, RTT capped */
+	hl.backoff_ms = POL_BACKOFF_MAX_MS + 1;
+	hl.srtt8 = UINT32_MAX;
+	pol_health_set(0, &hl, T0);
+	T_EQ_INT(pol_is_failing(0), 0);
+	T_EQ_INT(pol_rtt_ms(0), POL_RTT_MAX_MS);
+	hl.backoff_ms = 1;
+	pol_health_set(0, &hl, T0);
+	T_EQ_INT(pol_is_failing(0), 0);
+	return 0;
+}
+
 static const struct t_case cases[] = {
+	{ "rtt_take",		t_rtt_take },
+	{ "health_carried",	t_health_carried },
 	{ "backoff_doubling",	t_backoff_doubling },
 	{ "backed_off_skipped",	t_backed_off_skipped },
 	{ "probe_once_a_second", t_probe_once_a_second },

@@ -2,11 +2,14 @@
 /*
  * t_qtab.c: unit tests for qtab.c.  Allocation until full, reuse, IDs
  * (generation << idx_bits | index) and stale-ID rejection, generation
- * wrap-around, deadline order, and a seeded random run checked step by
- * step against a plain model.  `./t_qtab NAME` runs one case.
+ * wrap-around, deadline order, a seeded random run checked step by step
+ * against a plain model, the stored upstream form of a query (in the slot
+ * or its spill row) and that never-used slots are never written.
+ * `./t_qtab NAME` runs one case.
  */
 #include <stdlib.h>
 
+#include "dnsedit.h"
 #include "qtab.h"
 #include "t.h"
 
@@ -714,6 +717,207 @@ t_lookup_all_ids(void)
 	return 0;
 }
 
+/*
+ * A LAN query for 'name' (dotted, "" for the root) and qtype, flags RD
+ * (+CD), with an OPT (DO when 'do_bit') when 'edns'.  Returns its length.
+ */
+static size_t
+make_query(uint8_t *q, size_t cap, const char *name, uint16_t qtype,
+    int edns, int do_bit)
+{
+	size_t n = DNS_HDR_LEN, l;
+	const char *p = name, *dot;
+
+	memset(q, 0, cap);
+	dns_put16(q, 0x1234);
+	dns_put16(q + 2, 0x0110);	/* RD, CD */
+	dns_put16(q + 4, 1);
+	dns_put16(q + 10, edns ? 1 : 0);
+	while (*p != '\0') {
+		dot = strchr(p, '.');
+		l = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		q[n++] = (uint8_t)l;
+		memcpy(q + n, p, l);
+		n += l;
+		p += l + (dot != NULL);
+	}
+	q[n++] = 0;
+	dns_put16(q + n, qtype);
+	dns_put16(q + n + 2, 1);
+	n += 4;
+	if (edns) {
+		q[n] = 0;
+		dns_put16(q + n + 1, DNS_T_OPT);
+		dns_put16(q + n + 3, 4096);
+		dns_put32(q + n + 5, do_bit ? DNS_EDNS_DO : 0);
+		n += DNS_OPT_FIXED_LEN;
+	}
+	return n;
+}
+
+/* A name of 'labels' labels of 'len' letters each, dotted. */
+static const char *
+long_name(int labels, int len)
+{
+	static char buf[512];
+	size_t n = 0;
+	int i, k;
+
+	for (i = 0; i < labels; i++) {
+		for (k = 0; k < len; k++)
+			buf[n++] = (char)('a' + (i + k) % 26);
+		buf[n++] = i + 1 < labels ? '.' : '\0';
+	}
+	return buf;
+}
+
+/*
+ * Slot i keeps the upstream form of the query exactly: every split of
+ * it read back with qt_query_copy() equals what dns_build_upstream()
+ * writes, and qt_query() reports the question and the client's EDNS.
+ */
+static int
+check_query(struct qt *t, int i, const uint8_t *q, size_t qlen,
+    unsigned pad, int edns, int do_bit)
+{
+	static uint8_t want[2048], got[2048];
+	struct dns_msg m, qm;
+	const uint8_t *p;
+	size_t wlen, kept, off, k;
+
+	T_EQ_INT(dns_parse_query(q, qlen, &m), DNS_OK);
+	wlen = dns_build_upstream(want, sizeof(want), q, &m, qt_id(t, i),
+	    pad, 1);
+	T_ASSERT(wlen > 0);
+	t->slot[i].client_edns = (uint8_t)edns;
+	t->slot[i].udp_size = m.udp_size;
+	T_EQ_INT(qt_set_query(t, i, q, &m, pad, 1), 0);
+	T_EQ_INT(t->slot[i].qlen, wlen);
+	qt_query_copy(t, i, 0, got, wlen);
+	T_EQ_HEX(got, wlen, want, wlen);
+	for (off = 0; off < wlen; off += k) {	/* as give() does it */
+		k = MIN(wlen - off, 7 + off % 13);
+		memset(got, 0xee, k);
+		qt_query_copy(t, i, off, got, k);
+		T_EQ_HEX(got, k, want + off, k);
+	}
+	p = qt_query(t, i, &kept, &qm);
+	T_ASSERT(kept <= QT_Q_MAX && kept <= wlen);
+	T_EQ_HEX(p, kept, want, kept);
+	T_EQ_INT(qm.id, qt_id(t, i));
+	T_EQ_INT(qm.flags, m.flags);
+	T_EQ_INT(qm.qdcount, 1);
+	T_EQ_INT(qm.qname_off, DNS_HDR_LEN);
+	T_EQ_INT(qm.qname_len, m.qname_len);
+	T_EQ_INT(qm.q_end, DNS_HDR_LEN + m.qname_len + DNS_QFIXED_LEN);
+	T_EQ_INT(qm.qtype, m.qtype);
+	T_EQ_INT(qm.qclass, m.qclass);
+	T_EQ_INT(qm.has_opt, edns);
+	T_EQ_INT(qm.opt_ttl & DNS_EDNS_DO, do_bit ? DNS_EDNS_DO : 0);
+	T_ASSERT(dns_same_question(q, &m, p, &qm));
+	return 0;
+}
+
+static int
+t_query_store(void)
+{
+	static const struct {
+		int		 labels, len;	/* 0: "a.test" */
+		uint16_t	 qtype;
+		unsigned	 pad;
+		int		 edns, do_bit, spill;
+	} v[] = {
+		{ 0, 0,		1,	128,	1, 0, 0 },
+		{ 0, 0,		28,	128,	1, 1, 0 },
+		{ 0, 0,		1,	0,	0, 0, 0 },
+		{ 0, 0,		16,	512,	1, 1, 0 },
+		{ 0, 0,		1,	468,	0, 0, 0 },
+		{ 5, 9,		1,	128,	1, 0, 0 },	/* 51 bytes */
+		{ 3, 17,	1,	128,	1, 0, 1 },	/* 55 bytes */
+		{ 4, 62,	1,	128,	1, 1, 1 },	/* 253 bytes */
+		{ 4, 62,	255,	0,	0, 0, 1 },
+		{ 4, 62,	1,	512,	1, 0, 1 },
+	};
+	static uint8_t q[1024];
+	struct qt *t;
+	size_t k, qlen;
+	int i;
+
+	t = new_table(8);
+	for (k = 0; k < nitems(v); k++) {
+		i = qt_alloc(t, 0, TIMEOUT_MS);
+		T_ASSERT(i >= 0);
+		qlen = make_query(q, sizeof(q), v[k].labels == 0 ? "a.test" :
+		    long_name(v[k].labels, v[k].len), v[k].qtype, v[k].edns,
+		    v[k].do_bit);
+		if (check_query(t, i, q, qlen, v[k].pad, v[k].edns,
+		    v[k].do_bit) != 0)
+			T_FAIL("case %zu", k);
+		/* short ones in the slot, long ones in its spill row */
+		T_EQ_INT(t->slot[i].q_kept > QT_Q_INLINE, v[k].spill);
+		qt_release(t, i);
+		/* a fresh slot has no query */
+		i = qt_alloc(t, 0, TIMEOUT_MS);
+		T_EQ_INT(t->slot[i].qlen, 0);
+		T_EQ_INT(t->slot[i].q_kept, 0);
+		qt_release(t, i);
+	}
+	/* not a single question: refused, nothing stored */
+	qlen = make_query(q, sizeof(q), "a.test", 1, 0, 0);
+	dns_put16(q + 4, 0);
+	i = qt_alloc(t, 0, TIMEOUT_MS);
+	{
+		struct dns_msg m, qm;
+		size_t kept;
+
+		memset(&m, 0, sizeof(m));
+		m.qdcount = 0;
+		T_EQ_INT(qt_set_query(t, i, q, &m, 128, 1), -1);
+		T_EQ_INT(t->slot[i].qlen, 0);
+		(void)qt_query(t, i, &kept, &qm);
+		T_EQ_INT(kept, 0);
+		T_EQ_INT(qm.qdcount, 0);
+	}
+	qt_release(t, i);
+	return 0;
+}
+
+/*
+ * Slots are taken from the never-used end only when no released one is
+ * left, and released ones come back last first: the slots (and pages)
+ * ever written are as many as were ever in flight at once.
+ */
+static int
+t_fresh_slots(void)
+{
+	struct qt *t;
+	int a[8], k, round;
+
+	t = new_table(256);
+	T_EQ_INT(t->n_fresh, 0);
+	for (round = 0; round < 100; round++) {
+		for (k = 0; k < 8; k++)
+			a[k] = qt_alloc(t, (uint64_t)round, TIMEOUT_MS);
+		for (k = 0; k < 8; k++) {
+			T_ASSERT(a[k] >= 0 && a[k] < 8);
+			qt_release(t, a[(k * 5) % 8]);
+		}
+	}
+	T_EQ_INT(t->n_fresh, 8);
+	/* the slot released last is the next one taken */
+	a[0] = qt_alloc(t, 0, TIMEOUT_MS);
+	a[1] = qt_alloc(t, 0, TIMEOUT_MS);
+	qt_release(t, a[0]);
+	T_EQ_INT(qt_alloc(t, 0, TIMEOUT_MS), a[0]);
+	T_EQ_INT(t->n_fresh, 8);
+	/* the never-used ones were never written: still all zero */
+	for (k = 8; k < 256; k++)
+		for (round = 0; round < (int)sizeof(t->slot[k]); round++)
+			if (((const uint8_t *)&t->slot[k])[round] != 0)
+				T_FAIL("slot %d written", k);
+	return 0;
+}
+
 static const struct t_case cases[] = {
 	{ "alloc_full",		t_alloc_full },
 	{ "release_reuse",	t_release_reuse },
@@ -729,6 +933,8 @@ static const struct t_case cases[] = {
 	{ "deadline",		t_deadline },
 	{ "random",		t_random },
 	{ "lookup_all_ids",	t_lookup_all_ids },
+	{ "query_store",	t_query_store },
+	{ "fresh_slots",	t_fresh_slots },
 };
 
 T_MAIN("qtab", cases)
