@@ -23,7 +23,9 @@ P1=$(free_port) && DP=$(free_port) || bail "$SCRIPT: free ports"
 start_dotfault split "$P1" --split 300
 C="$T/big.conf"
 : >"$C"
-conf_main "$C" "$DP" connections=2
+# max_udp_size 4096: a 4.1 KB answer may go over UDP (the default 1232
+# would send TC, see 30-truncation)
+conf_main "$C" "$DP" connections=2 max_udp_size=4096
 conf_upstream "$C" u1 address="127.0.0.1:$P1" auth_name=dot.test
 start_dotfwd "$C" "$DP"
 

@@ -522,6 +522,14 @@ bind_queries() {
 
 # ---------------------------------------------------------------- config
 
+# aes_hw: true where dotfwd's TLS puts AES-GCM first (tls.c: BearSSL's
+# AES-NI code runs, on x86 with the aes and sse4_1 flags); elsewhere it
+# puts ChaCha20-Poly1305 first, on both sides of a connection.
+aes_hw() {
+	case $(uname -m) in x86_64 | i?86) ;; *) return 1 ;; esac
+	grep -qw aes /proc/cpuinfo && grep -qw sse4_1 /proc/cpuinfo
+}
+
 # conf_main FILE LISTEN_PORT [KEY=VALUE...]: write the 'main' section.
 # Defaults: listen 127.0.0.1:PORT (+ [::1]:PORT when ::1 works), allow
 # 127.0.0.0/8 (+ ::1/128), timeout_ms $TIMEOUT_MS (1500), ca_file $CA_FILE, log_level
