@@ -60,6 +60,13 @@ O		:= $(BUILDDIR)/$(BUILD_NAME)
 CFLAGS		?= $(CFLAGS_BOARD)
 LDFLAGS		?= $(LDFLAGS_BOARD)
 
+# The boards we ship from (NO_MALLOC = yes) link dotfwd without malloc:
+# every byte is mem.c's, so anything that pulls in the allocator (a libc
+# function that uses it) fails the link on __wrap_malloc & co.
+NO_MALLOC_LDFLAGS = $(if $(filter yes,$(NO_MALLOC)),$(foreach f,malloc \
+		  calloc realloc free aligned_alloc posix_memalign memalign, \
+		  -Wl,--wrap=$(f)))
+
 WARN		= -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wsign-compare -Wformat=2
 # -Werror only when asked for (WERROR=1: `make test` does), and never on
@@ -300,7 +307,8 @@ $(O)/ta_builtin.o: $(O)/ta_builtin.c $(HDRS) $(O)/flags $(TOOLCHAIN) \
 
 $(O)/dotfwd.elf: $(OBJS) $(LINK_OBJS) $(BR_LIB) $(O)/flags
 	$(call msg,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LINK_OBJS) \
-	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) -Wl,-Map=$(O)/dotfwd.map
+	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) $(NO_MALLOC_LDFLAGS) \
+	    -Wl,-Map=$(O)/dotfwd.map
 
 # Stripped on the project's own boards; a caller's toolchain (custom
 # board: OpenWrt's RSTRIP, a distribution's debug-symbol split) strips for
@@ -531,6 +539,7 @@ print-env:
 	@printf "%s='%s'\n" O '$(O)' QEMU '$(QEMU)' CROSS '$(CROSS)' \
 	    STATIC '$(STATIC)' STRIPPED '$(if $(DO_STRIP),yes,no)' \
 	    FP_CHECK '$(FP_CHECK)' UNIT_TESTS '$(UNIT_TESTS)' \
+	    SIZE_BUDGET '$(SIZE_BUDGET)' NO_MALLOC '$(NO_MALLOC)' \
 	    PKGS '$(sort $(foreach n,$(NEEDS) $(TEST_NEEDS),$(lastword $(subst :, ,$(n)))))'
 
 # For tests/openwrt: the version and the certificate clock floor.

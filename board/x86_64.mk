@@ -10,6 +10,7 @@ STRIP		= strip
 CFLAGS_BOARD	= $(SIZE_CFLAGS)
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,-z,noseparate-code
 STATIC		= yes
+NO_MALLOC	= yes
 QEMU		= qemu-x86_64-static -cpu qemu64
 NEEDS		= x86_64-linux-musl-gcc:musl-tools
 TEST_NEEDS	= qemu-x86_64-static:qemu-user-static

@@ -7,13 +7,16 @@
  * no socket; allocates only while loading.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
+#include "mem.h"
 #include "opt.h"
 #include "uci.h"
 
@@ -486,10 +489,10 @@ int
 conf_load(struct conf *c, const char *path, FILE *err)
 {
 	char saved[CONF_PATH_CAP];
-	FILE *f;
 	char *buf;
-	size_t n;
-	int r, e;
+	size_t n = 0;
+	ssize_t k;
+	int fd, r;
 
 	if (path == c->file) {
 		copy_str(saved, sizeof(saved), path);
@@ -497,32 +500,38 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	}
 	conf_defaults(c);
 	copy_str(c->file, sizeof(c->file), path);
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		fprintf(err, "%s: cannot open: %s\n", path, log_errstr(errno));
 		return 1;
 	}
-	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		fclose(f);
+	if ((buf = mem_temp(CONF_FILE_MAX + 1)) == NULL) {
+		close(fd);
 		fprintf(err, "%s: out of memory\n", path);
 		return 1;
 	}
-	n = fread(buf, 1, CONF_FILE_MAX + 1, f);
-	e = errno;
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		fprintf(err, "%s: cannot read: %s\n", path, log_errstr(e));
-		return 1;
+	/* one byte more than allowed tells "too big" */
+	while (n < CONF_FILE_MAX + 1 &&
+	    (k = read(fd, buf + n, CONF_FILE_MAX + 1 - n)) != 0) {
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1) {
+			fprintf(err, "%s: cannot read: %s\n", path,
+			    log_errstr(errno));
+			close(fd);
+			mem_temp_free(buf);
+			return 1;
+		}
+		n += (size_t)k;
 	}
-	fclose(f);
+	close(fd);
 	if (n > CONF_FILE_MAX) {
-		free(buf);
+		mem_temp_free(buf);
 		fprintf(err, "%s: too big (over %d bytes)\n", path,
 		    CONF_FILE_MAX);
 		return 1;
 	}
 	r = conf_parse(c, path, buf, n, err);
-	free(buf);
+	mem_temp_free(buf);
 	return r;
 }
 

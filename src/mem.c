@@ -6,9 +6,12 @@
  * client's output buffer, the spill rows of the query table, the large
  * answer buffer) never becomes resident.  Nothing is written here: the
  * kernel's zero pages are the zeroing.  Never frees; after the seal an
- * allocation is a bug (test builds also trap malloc itself).
+ * allocation is a bug (test builds also trap malloc itself).  Scratch
+ * for files and parsing is mapped and unmapped apart (mem_temp).
  */
 #include <sys/mman.h>
+
+#include <string.h>
 
 #include "log.h"
 #include "mem.h"
@@ -36,6 +39,38 @@ map(size_t len)
 	if (p == MAP_FAILED)
 		fatal(EX_OS_, "out of memory (%zu bytes)", len);
 	return p;
+}
+
+/* see mem.h */
+void *
+mem_temp(size_t len)
+{
+	uint8_t *p;
+
+	/* the length goes in front, for munmap */
+	if (len > SIZE_MAX / 2)
+		return NULL;
+	len += MEM_ALIGN;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, &len, sizeof(len));
+	return p + MEM_ALIGN;
+}
+
+/* see mem.h */
+void
+mem_temp_free(void *v)
+{
+	uint8_t *p = v;
+	size_t len;
+
+	if (p == NULL)
+		return;
+	p -= MEM_ALIGN;
+	memcpy(&len, p, sizeof(len));
+	(void)munmap(p, len);
 }
 
 /* see mem.h */

@@ -20,4 +20,13 @@ int	 mem_is_sealed(void);
 /* Bytes handed out so far (for the start-up log line and status). */
 size_t	 mem_total(void);
 
+/*
+ * Scratch outside the arena, for reading files and the configuration
+ * (start-up, `dotfwd -t`, the query client): fresh zeroed pages, given
+ * back to the kernel by mem_temp_free().  NULL when memory is short.
+ * Nothing in dotfwd uses malloc.
+ */
+void	*mem_temp(size_t len);
+void	 mem_temp_free(void *);
+
 #endif

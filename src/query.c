@@ -49,6 +49,7 @@ struct q_item {
 static void	usage(void) DEAD;
 static int	add_item(const char *, const char *, const char *, int);
 static char	*word(char **);
+static void	*grow(void *, size_t, size_t);
 static int	read_names(const char *, const char *);
 static void	fill(void);
 static void	on_ready(struct uc *);
@@ -112,7 +113,8 @@ add_item(const char *name, const char *type, const char *where, int dflt)
 	}
 	if (n_items == cap_items) {
 		cap_items = cap_items == 0 ? 16 : 2 * cap_items;
-		if ((p = realloc(items, cap_items * sizeof(*items))) == NULL) {
+		if ((p = grow(items, n_items * sizeof(*items),
+		    cap_items * sizeof(*items))) == NULL) {
 			fprintf(stderr, "dotfwd query: out of memory\n");
 			exit(EX_OS_);
 		}
@@ -129,6 +131,22 @@ add_item(const char *name, const char *type, const char *where, int dflt)
 	it->type = (uint16_t)t;
 	n_items++;
 	return 0;
+}
+
+/* old (mem_temp, len bytes used, or NULL) moved into cap bytes, or NULL
+ * (old stays). */
+static void *
+grow(void *old, size_t len, size_t cap)
+{
+	void *p;
+
+	if ((p = mem_temp(cap)) == NULL)
+		return NULL;
+	if (old != NULL) {
+		memcpy(p, old, len);
+		mem_temp_free(old);
+	}
+	return p;
 }
 
 /* The next blank-separated word of *p (NUL-terminated in place), or
@@ -168,7 +186,7 @@ read_names(const char *path, const char *dflt_type)
 	for (;;) {
 		if (len + Q_LINE_CAP + 1 > cap) {
 			cap = 2 * cap + Q_LINE_CAP + 1;
-			if ((p = realloc(buf, cap)) == NULL) {
+			if ((p = grow(buf, len, cap)) == NULL) {
 				fprintf(stderr, "dotfwd query: out of memory\n");
 				exit(EX_OS_);
 			}
@@ -199,7 +217,7 @@ read_names(const char *path, const char *dflt_type)
 		} else if (add_item(name, type, where, dflt) == -1)
 			bad++;
 	}
-	free(buf);
+	mem_temp_free(buf);
 	if (bad > 0)
 		exit(EX_USAGE_);
 	if (n_items == 0) {
@@ -625,7 +643,7 @@ query_main(int argc, char **argv, const char *conf_path)
 	fflush(stdout);
 	if (batch && n_answered > 0)
 		finish();
-	free(items);
+	mem_temp_free(items);
 	if (failed && (!batch || n_answered == 0)) {
 		fprintf(stderr, "dotfwd query: %s: %s\n", server, err);
 		return EX_UNAVAILABLE_;

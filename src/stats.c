@@ -8,6 +8,7 @@
  * trusts only a server run by root, by itself or by the owner of the
  * configuration file, and gives it a deadline and a size cap.
  */
+#define _GNU_SOURCE		/* O_PATH: Linux */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,6 +45,7 @@ struct st_cred {
 
 struct st st;
 
+static int	abs_path(const char *, char *, size_t);
 static int	status_addr(const char *, struct sockaddr_un *, socklen_t *);
 static void	status_accept(void *, short);
 static void	status_write(void *, short);
@@ -66,6 +68,28 @@ static uint64_t	 client_deadline_ms;
 static struct log_rl rl_refused;
 static char	 reply[ST_JSON_CAP + 1];	/* `dotfwd status` */
 
+/*
+ * The file's absolute path, links resolved, as the kernel names the open
+ * file (what realpath(3) does on Linux, without its malloc).
+ */
+static int
+abs_path(const char *path, char *abs, size_t cap)
+{
+	char fdp[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return -1;
+	snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", fd);
+	n = readlink(fdp, abs, cap - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n >= cap - 1 || abs[0] != '/')
+		return -1;
+	abs[n] = '\0';
+	return 0;
+}
+
 /* Abstract socket name from the config's absolute path. */
 static int
 status_addr(const char *conf_path, struct sockaddr_un *sun, socklen_t *len)
@@ -73,7 +97,7 @@ status_addr(const char *conf_path, struct sockaddr_un *sun, socklen_t *len)
 	char abs[PATH_MAX];
 	int n;
 
-	if (realpath(conf_path, abs) == NULL)
+	if (abs_path(conf_path, abs, sizeof(abs)) == -1)
 		return -1;
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;

@@ -6,7 +6,9 @@
  * and nothing after mem_seal().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "mem.h"
@@ -141,24 +143,27 @@ load_file(struct ta_load *ld,
 {
 	struct ta_dec d;
 	char buf[TA_READ_CHUNK];
-	size_t got;
-	FILE *f;
-	int r;
+	ssize_t got;
+	int fd, r;
 
-	if ((f = fopen(ld->file, "r")) == NULL) {
+	if ((fd = open(ld->file, O_RDONLY | O_CLOEXEC)) == -1) {
 		fprintf(ld->err, "%s: %s\n", ld->file, log_errstr(errno));
 		return -1;
 	}
 	dec_init(&d, cb, ld);
 	r = 0;
-	while (r == 0 && (got = fread(buf, 1, sizeof(buf), f)) > 0)
-		r = dec_push(&d, buf, got);
-	if (r == 0 && ferror(f)) {
-		fprintf(ld->err, "%s: %s\n", ld->file, log_errstr(errno));
-		fclose(f);
-		return -1;
+	while (r == 0 && (got = read(fd, buf, sizeof(buf))) != 0) {
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			fprintf(ld->err, "%s: %s\n", ld->file,
+			    log_errstr(errno));
+			close(fd);
+			return -1;
+		}
+		r = dec_push(&d, buf, (size_t)got);
 	}
-	fclose(f);
+	close(fd);
 	if (r == 0)
 		r = dec_finish(&d) < 0 ? -1 : 0;
 	if (r != 0 && !d.failed)

@@ -3,13 +3,14 @@
  * uci.c: UCI syntax (see uci.h).  A tokenizer that reads what libuci
  * reads (file.c), then each command applied to the model as libuci's
  * list.c does.  Model nodes and messages come from chunks that
- * uci_free() releases together; nothing else allocates.
+ * uci_free() releases together (mem_temp pages); nothing else allocates.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "uci.h"
 
 #define MSG_MAX		100	/* problems kept and sorted; more are counted */
@@ -197,7 +198,7 @@ alloc(struct uci *p, size_t n)
 	n = (n + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
 	if (ch == NULL || ch->cap - ch->used < n) {
 		cap = MAX(n, CHUNK_CAP);
-		if ((ch = malloc(sizeof(*ch) + cap)) == NULL) {
+		if ((ch = mem_temp(sizeof(*ch) + cap)) == NULL) {
 			p->oom = 1;
 			return NULL;
 		}
@@ -632,11 +633,11 @@ uci_parse(const char *name, const char *buf, size_t len)
 {
 	struct uci *p;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if ((p = mem_temp(sizeof(*p))) == NULL)
 		return NULL;
 	/* decoded words never outgrow the text: see put() */
-	if ((p->out = malloc(len + 2)) == NULL) {
-		free(p);
+	if ((p->out = mem_temp(len + 2)) == NULL) {
+		mem_temp_free(p);
 		return NULL;
 	}
 	p->file = name;
@@ -667,10 +668,10 @@ uci_free(struct uci *p)
 		return;
 	while ((ch = p->chunks) != NULL) {
 		p->chunks = ch->next;
-		free(ch);
+		mem_temp_free(ch);
 	}
-	free(p->out);
-	free(p);
+	mem_temp_free(p->out);
+	mem_temp_free(p);
 }
 
 /* see uci.h */

@@ -180,7 +180,7 @@ finish() {
 }
 
 # board_env BOARD: the board's facts (O QEMU CROSS STATIC STRIPPED FP_CHECK
-# UNIT_TESTS PKGS) from the Makefile
+# UNIT_TESTS SIZE_BUDGET NO_MALLOC PKGS) from the Makefile
 board_env() {
 	local e
 	e=$(mk -s BOARD="$1" print-env) || return 1
@@ -203,11 +203,29 @@ build() {
 	fi
 }
 
-# check_binary BOARD: the shipped binary is static, stripped, and has the
+# check_binary BOARD: the shipped binary is static, stripped, links no
+# allocator (NO_MALLOC boards), is within the
+# board's size budget (SIZE_BUDGET bytes, when it has one) and has the
 # board's float ABI (FP_CHECK)
 check_binary() {
-	local b=$1 bin=$O/dotfwd hdr n fns
+	local b=$1 bin=$O/dotfwd hdr n fns size
 	hdr=$(readelf -lW "$bin" 2>&1)
+	if [ "$NO_MALLOC" = yes ]; then
+		# the link refuses malloc (NO_MALLOC_LDFLAGS); the map agrees
+		if grep -qE '\((lite_)?malloc\.lo|malloc\.o)\)' "$O/dotfwd.map"; then
+			fail "build/$b/no-malloc: the link map has an allocator"
+		else
+			pass "build/$b/no-malloc"
+		fi
+	fi
+	if [ -n "$SIZE_BUDGET" ]; then
+		size=$(stat -c %s "$bin")
+		if [ "$size" -le "$SIZE_BUDGET" ]; then
+			pass "build/$b/size: $size bytes (budget $SIZE_BUDGET)"
+		else
+			fail "build/$b/size: $size bytes, over the board's budget of $SIZE_BUDGET (board/$b.mk SIZE_BUDGET: a feature pays for its bytes)"
+		fi
+	fi
 	if [ "$STATIC" = yes ]; then
 		if grep -qE '^ +(INTERP|DYNAMIC) ' <<<"$hdr"; then
 			fail "build/$b/static: $bin is dynamically linked"
