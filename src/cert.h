@@ -3,7 +3,7 @@
  * cert.h: X.509 policy around BearSSL's minimal validator, as an
  * br_x509_class wrapper: SPKI pins (RFC 7858 section 4.2) and the
  * clock-not-synchronised rule (SPEC.md section 4) live here and nowhere
- * else.  Does no I/O.
+ * else.  Reading a whole certificate's fields is der.h's.  Does no I/O.
  */
 #ifndef CERT_H
 #define CERT_H
@@ -120,30 +120,6 @@ int	cert_clock_synced(void);
 void	cert_set_time_floor(int64_t unix_secs);
 
 /*
- * The UTC date of 'unix_secs' (0 if negative) as "YYYY-MM-DD" into buf
- * (years 1970..9999); integer arithmetic only, no time zone code.
- */
-#define CERT_DATE_LEN	11
-void	cert_fmt_date(int64_t unix_secs, char buf[CERT_DATE_LEN]);
-
-/*
- * Find the DER SubjectPublicKeyInfo (tag and length included) inside a
- * DER certificate of exactly 'len' bytes.  Returns 0 and sets
- * *spki and *spki_len, or -1.  (Unit-tested on its own.)
- */
-int	cert_find_spki(const uint8_t *der, size_t len, const uint8_t **spki,
-	    size_t *spki_len);
-
-/*
- * The validity of a DER certificate of exactly 'len' bytes, in seconds
- * since 1970-01-01 UTC (negative before 1970).  UTCTime (1950..2049) and
- * GeneralizedTime, ending in 'Z', optional fractional seconds ignored,
- * as BearSSL reads them.  Returns 0, or -1 on any malformed input.
- */
-int	cert_find_validity(const uint8_t *der, size_t len,
-	    int64_t *not_before, int64_t *not_after);
-
-/*
  * `dotfwd query -k`: accept whatever chain comes (its leaf's key is
  * used as is); the full check still runs and cert_verdict() says what it
  * found: NULL when it passed, else why not ("unknown CA"...).  For the
@@ -166,11 +142,5 @@ void	cert_keep_leaf(struct cert_ctx *, struct cert_leaf *leaf);
  */
 int	cert_leaf_pin(const struct cert_ctx *, uint8_t out[32]);
 int	cert_leaf_cn(const struct cert_ctx *, char *buf, size_t cap);
-
-/*
- * Subject common name of a DER certificate of exactly 'len' bytes into
- * buf[cap], as cert_leaf_cn(); 0 or -1.  (The server logs its own.)
- */
-int	cert_der_cn(const uint8_t *der, size_t len, char *buf, size_t cap);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "certkey.h"
+#include "der.h"
 #include "log.h"
 
 #define CK_READ_CHUNK	1024	/* files are streamed, never held whole */
@@ -287,7 +288,7 @@ ck_load(struct ck_pair *p, const char *cert, const char *key, int *which,
 		return -1;
 	}
 	br_sha256_out(&h, p->digest);
-	(void)cert_der_cn(p->cred.chain[0].data, p->cred.chain[0].data_len,
+	(void)der_find_cn(p->cred.chain[0].data, p->cred.chain[0].data_len,
 	    p->cn, sizeof(p->cn));
 	return 0;
 }

@@ -5,10 +5,11 @@
  * answers and errors go back through lsn_answer()/lsn_fail().  UDP is
  * read with recvmmsg() and answers leave together with sendmmsg() at the
  * end of the loop iteration (lsn_flush).  TCP clients live in a fixed
- * pool: a source outside `allow` or over its source_tcp share is closed
- * at accept; a full pool closes an idle client of its heaviest source
- * for a newcomer, or (every client busy) pauses accept for a second.
- * Each source's queries in flight are capped too (source.c counts).
+ * pool (lsnconn.c): a source outside `allow` or over its source_tcp
+ * share is closed at accept; a full pool closes an idle client of its
+ * heaviest source for a newcomer, or (every client busy) accept pauses
+ * for a second.  Each source's queries in flight are capped too
+ * (source.c counts).
  */
 #define _GNU_SOURCE		/* recvmmsg(), sendmmsg(): Linux */
 
@@ -17,10 +18,8 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "inherit.h"
+#include "lsnconn.h"
 #include "mem.h"
 #include "source.h"
 #include "stats.h"
@@ -42,13 +42,7 @@
 				 * bigger answer is sent on its own */
 #define LSN_ACCEPT_BATCH 8
 #define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */
-#define LSN_TCP_IDLE_MS	10000	/* RFC 7766 6.2.3: close idle clients;
-				 * only a whole frame restarts it */
-#define LSN_PIPELINE_MAX 32	/* queries one TCP client may have out
-				 * (and no more than source_inflight) */
 #define LSN_LIMIT_LOG_MS 60000	/* a limit hit: one line a minute */
-#define LSN_OUT_CAP	16384	/* unsent answers per client; beyond it
-				 * the client is not reading: close it */
 #define LSN_RECV_CAP	(DNS_QUERY_MAX + 1)	/* a longer UDP query is
 				 * cut here, so it is still too long: FORMERR */
 #define LSN_REPLY_CAP	(DNS_QUERY_MAX + 64)
@@ -60,54 +54,18 @@ struct lsn_sock {
 	struct addr addr;
 };
 
-/*
- * A TCP client slot.  accept: FREE -> OPEN; the client shuts down its
- * side (EOF): OPEN -> EOF, answered what it asked, then closed; closed
- * by either side: OPEN or EOF -> FREE.  Only client_set_state() writes
- * the state.
- */
-enum cl_state { CL_FREE, CL_OPEN, CL_EOF };
-
-struct lsn_client {
-	enum cl_state	 state;
-	int		 fd;		/* while not FREE */
-	int		 h;
-	uint32_t	 gen;
-	int		 resume;	/* frames wait in 'in': parse them */
-	int		 n_inflight;
-	union addr_sa	 peer;		/* holds a SRC_TCP reference */
-	uint64_t	 idle_deadline_ms;	/* last whole frame or answer
-						 * + LSN_TCP_IDLE_MS */
-	uint64_t	 progress_ms;	/* accept, or a whole frame while
-					 * it had no answer unread */
-	size_t		 in_len;
-	size_t		 out_len;
-	uint8_t		 in[2 + DNS_QUERY_MAX];
-	uint8_t		*out;		/* LSN_OUT_CAP */
-};
-
 static void	udp_read(void *, short);
 static void	tcp_accept(void *, short);
-static void	client_io(void *, short);
-static void	client_read(struct lsn_client *);
-static void	client_parse(struct lsn_client *);
-static void	lsn_after(void *);
-static void	client_write(struct lsn_client *);
-static void	client_events(struct lsn_client *);
-static void	client_close(struct lsn_client *);
-static void	client_set_state(struct lsn_client *, enum cl_state);
-static int	client_has_frame(const struct lsn_client *);
-static struct lsn_client *client_evictable(void);
-static int	pipeline_max(void);
+static void	tcp_query(int, const union addr_sa *, const uint8_t *, size_t);
+static void	tcp_closed(void);
 static void	limit_log(struct log_rl *, const char *,
 		    const union addr_sa *);
 static void	slot_release(int);
-static void	client_send(struct lsn_client *, const uint8_t *, size_t);
-static void	check_query(struct lsn_sock *, struct lsn_client *,
-		    const union addr_sa *, socklen_t, const uint8_t *, size_t);
-static void	reply_now(struct lsn_sock *, struct lsn_client *,
-		    const union addr_sa *, socklen_t, const uint8_t *, size_t,
-		    const struct dns_msg *, int, int);
+static void	check_query(struct lsn_sock *, int, const union addr_sa *,
+		    socklen_t, const uint8_t *, size_t);
+static void	reply_now(struct lsn_sock *, int, const union addr_sa *,
+		    socklen_t, const uint8_t *, size_t, const struct dns_msg *,
+		    int, int);
 static void	listeners_events(void);
 static void	udp_send(struct lsn_sock *, const union addr_sa *, socklen_t,
 		    const uint8_t *, size_t);
@@ -116,12 +74,7 @@ static const struct conf *cf;
 static struct qt	*qt;
 static struct lsn_sock	*socks;
 static int		 n_socks;
-static struct lsn_client *clients;
-static uint8_t		*client_out;	/* LSN_OUT_CAP per client */
-static int		 n_clients;
-static int		 n_open_clients;
 static uint64_t		 accept_paused_until;
-static int		 any_resume;
 static int		 draining;	/* a reload's forked copy */
 static void		(*foreign_answer)(int, uint8_t *, size_t,
 			    const struct dns_msg *);
@@ -140,6 +93,11 @@ static union addr_sa	 tx_peer[LSN_MMSG];
 static struct iovec	 tx_iov[LSN_MMSG];
 static struct mmsghdr	 tx_msg[LSN_MMSG];
 static int		 n_tx;
+
+static const struct lc_ops tcp_ops = {
+	tcp_query,
+	tcp_closed,
+};
 
 /* see listen.h */
 int
@@ -192,16 +150,12 @@ lsn_init(const struct conf *c, struct qt *t)
 		if (socks[i].fd == -1)
 			socks[i].fd = open_sock(&socks[i].addr,
 			    socks[i].is_tcp ? SOCK_STREAM : SOCK_DGRAM);
-	n_clients = (int)c->max_tcp_clients;
-	/* zeroed: every client CL_FREE; nothing is written before one
-	 * comes, so the slots and buffers never used stay out of RSS */
-	clients = mem_alloc(sizeof(*clients) * (size_t)n_clients);
+	lc_init(c, &tcp_ops);
 	/* every TCP client and every slot holds one source reference */
-	src_init(n_clients + (int)c->max_inflight);
+	src_init((int)c->max_tcp_clients + (int)c->max_inflight);
 	log_rl_init(&rl_pause, LSN_LIMIT_LOG_MS, 1);
 	log_rl_init(&rl_tcp_src, LSN_LIMIT_LOG_MS, 1);
 	log_rl_init(&rl_query_src, LSN_LIMIT_LOG_MS, 1);
-	client_out = mem_alloc(LSN_OUT_CAP * (size_t)n_clients);
 }
 
 /* see listen.h */
@@ -216,28 +170,7 @@ lsn_start(void)
 		BUG_ON(socks[i].h == -1);
 	}
 	listeners_events();
-	loop_after(lsn_after, NULL);
-}
-
-/* Frames held back while a client had LSN_PIPELINE_MAX queries out. */
-static void
-lsn_after(void *arg)
-{
-	struct lsn_client *cl;
-	int i;
-
-	(void)arg;
-	if (!any_resume)
-		return;
-	any_resume = 0;
-	for (i = 0; i < n_clients; i++) {
-		cl = &clients[i];
-		if (cl->state == CL_FREE || !cl->resume)
-			continue;
-		client_parse(cl);
-		if (cl->state != CL_FREE)
-			client_events(cl);
-	}
+	lc_start();
 }
 
 /* see listen.h */
@@ -255,7 +188,7 @@ lsn_fds(int *fds, int cap)
 int
 lsn_busy(void)
 {
-	return qt->n_used > 0 || n_open_clients > 0;
+	return qt->n_used > 0 || lc_n_open() > 0;
 }
 
 /* see listen.h */
@@ -273,9 +206,7 @@ lsn_drain(void)
 		} else
 			loop_set(socks[i].h, 0);	/* still sends */
 	}
-	for (i = 0; i < n_clients; i++)
-		if (clients[i].state != CL_FREE)
-			client_events(&clients[i]);
+	lc_drain();
 }
 
 static void
@@ -318,7 +249,7 @@ udp_read(void *arg, short revents)
 			return;
 		}
 		for (i = 0; i < n; i++)
-			check_query(s, NULL, &rx_peer[i],
+			check_query(s, -1, &rx_peer[i],
 			    rx_msg[i].msg_hdr.msg_namelen, rx_buf[i],
 			    rx_msg[i].msg_len);
 		/* fewer than asked: the socket is empty, poll() tells when
@@ -391,11 +322,11 @@ lsn_flush(void *arg)
  * malformed; NOTIMP for opcodes other than QUERY and for zone transfers;
  * SERVFAIL when the source already has source_inflight queries out or
  * the table is full.  Everything else is queued for an upstream, its UDP
- * answer capped at max_udp_size.
+ * answer capped at max_udp_size.  cl: the TCP client, or -1 for UDP.
  */
 static void
-check_query(struct lsn_sock *s, struct lsn_client *cl,
-    const union addr_sa *peer, socklen_t plen, const uint8_t *buf, size_t len)
+check_query(struct lsn_sock *s, int cl, const union addr_sa *peer,
+    socklen_t plen, const uint8_t *buf, size_t len)
 {
 	struct qt_slot *q;
 	struct dns_msg m;
@@ -407,12 +338,12 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 		st.dropped++;
 		return;
 	}
-	if (cl == NULL)
+	if (cl == -1)
 		st.q_udp++;
 	else
 		st.q_tcp++;
 	/* a TCP client outside allow never got past accept */
-	allowed = cl != NULL || addr_match(cf->allow, cf->n_allow, &peer->sa);
+	allowed = cl != -1 || addr_match(cf->allow, cf->n_allow, &peer->sa);
 	if (!allowed) {
 		st.refused++;
 		reply_now(s, cl, peer, plen, buf, len, &m, r == DNS_OK,
@@ -454,11 +385,10 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 	/* the source reference goes back from q->peer (slot_release) */
 	q->peer = *peer;
 	q->peer_len = plen;
-	if (cl != NULL) {
+	if (cl != -1) {
 		q->origin = QT_TCP;
-		q->lsn = (int32_t)(cl - clients);
-		q->lsn_gen = cl->gen;
-		cl->n_inflight++;
+		q->lsn = cl;
+		q->lsn_gen = lc_hold(cl);
 	} else {
 		q->origin = QT_UDP;
 		q->lsn = (int32_t)(s - socks);
@@ -473,7 +403,7 @@ check_query(struct lsn_sock *s, struct lsn_client *cl,
 }
 
 static void
-reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
+reply_now(struct lsn_sock *s, int cl, const union addr_sa *peer,
     socklen_t plen, const uint8_t *buf, size_t len, const struct dns_msg *m,
     int parsed_ok, int rcode)
 {
@@ -483,8 +413,8 @@ reply_now(struct lsn_sock *s, struct lsn_client *cl, const union addr_sa *peer,
 	n = dns_error_reply(out, sizeof(out), buf, len, m, parsed_ok, rcode);
 	if (n == 0)
 		return;
-	if (cl != NULL)
-		client_send(cl, out, n);
+	if (cl != -1)
+		lc_send(cl, out, n);
 	else
 		udp_send(s, peer, plen, out, n);
 }
@@ -504,22 +434,21 @@ static void
 tcp_accept(void *arg, short revents)
 {
 	struct lsn_sock *s = arg;
-	struct lsn_client *cl;
 	union addr_sa peer;
 	socklen_t plen;
 	uint32_t n;
-	int fd, i, j, on = 1;
+	int fd, j;
 
 	(void)revents;
 	for (j = 0; j < LSN_ACCEPT_BATCH; j++) {
-		if (n_open_clients == n_clients && client_evictable() == NULL) {
+		if (lc_is_full()) {
 			/* every client has queries out: wait for one */
 			st.tcp_full++;
 			if (accept_paused_until <= loop_now() &&
 			    log_rl_allow(&rl_pause, loop_now(), &n))
 				log_warnx("%d TCP clients, all busy: pausing "
 				    "accept (%" PRIu32 " more pauses since the "
-				    "last line)", n_clients, n);
+				    "last line)", (int)cf->max_tcp_clients, n);
 			accept_paused_until = loop_now() + LSN_ACCEPT_PAUSE_MS;
 			listeners_events();
 			return;
@@ -549,64 +478,25 @@ tcp_accept(void *arg, short revents)
 			refuse_fd(fd);
 			continue;
 		}
-		if (n_open_clients == n_clients) {
-			/* idle (or never finishing a frame): its turn is over */
-			st.tcp_evicted++;
-			client_close(client_evictable());
-		}
-		for (i = 0; i < n_clients; i++)
-			if (clients[i].state == CL_FREE)
-				break;
-		BUG_ON(i == n_clients);
-		cl = &clients[i];
-		cl->out = client_out + (size_t)i * LSN_OUT_CAP;
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		cl->h = loop_add(fd, client_io, cl);
-		BUG_ON(cl->h == -1);
-		cl->fd = fd;
-		client_set_state(cl, CL_OPEN);
-		cl->resume = 0;
-		cl->n_inflight = 0;
-		cl->in_len = 0;
-		cl->out_len = 0;
-		cl->peer = peer;
-		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
-		cl->progress_ms = loop_now();
-		n_open_clients++;
-		st.tcp_accepted++;
-		client_events(cl);
+		lc_open(fd, &peer);
 	}
 }
 
-/*
- * The client a full pool gives up for a newcomer: one we owe nothing
- * (no query in flight), from the source that holds the most TCP
- * connections (the heavy user pays first), and of those the one longest
- * without progress: a connection trickling bytes that never make a
- * frame, or one that stopped reading its answers, makes none.  NULL when
- * every client has queries out.
- */
-static struct lsn_client *
-client_evictable(void)
+/* A whole frame from TCP client cl: the same policy as a datagram. */
+static void
+tcp_query(int cl, const union addr_sa *peer, const uint8_t *msg, size_t len)
 {
-	struct lsn_client *cl, *best = NULL;
-	uint32_t n, best_n = 0;
-	int i;
+	check_query(NULL, cl, peer, sizeof(*peer), msg, len);
+}
 
-	for (i = 0; i < n_clients; i++) {
-		cl = &clients[i];
-		if (cl->state == CL_FREE || cl->n_inflight > 0)
-			continue;
-		n = src_count(&cl->peer.sa, SRC_TCP);
-		if (best == NULL || n > best_n || (n == best_n &&
-		    cl->progress_ms < best->progress_ms)) {
-			best = cl;
-			best_n = n;
-		}
+/* A TCP client went: a paused accept resumes at once. */
+static void
+tcp_closed(void)
+{
+	if (accept_paused_until > loop_now()) {
+		accept_paused_until = 0;
+		listeners_events();
 	}
-	return best;
 }
 
 /* A limit hit by one source: a warning, at most one line a minute. */
@@ -626,250 +516,14 @@ limit_log(struct log_rl *rl, const char *what, const union addr_sa *peer)
 		log_warnx("client %s: too many %s", as, what);
 }
 
-static void
-client_io(void *arg, short revents)
-{
-	struct lsn_client *cl = arg;
-
-	if (revents & (POLLERR | POLLNVAL)) {
-		client_close(cl);
-		return;
-	}
-	if (revents & POLLOUT) {
-		client_write(cl);
-		if (cl->state == CL_FREE)
-			return;
-	}
-	if (revents & (POLLIN | POLLHUP))
-		client_read(cl);
-	if (cl->state == CL_FREE)
-		return;
-	client_events(cl);
-}
-
-static void
-client_read(struct lsn_client *cl)
-{
-	ssize_t n;
-
-	n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, 0);
-	if (n == 0) {
-		/* POLLHUP keeps coming while the answers go out */
-		if (cl->state == CL_OPEN)
-			client_set_state(cl, CL_EOF);
-		return;
-	}
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			client_close(cl);
-		return;
-	}
-	/* bytes alone do not restart the idle timer: whole frames do */
-	cl->in_len += (size_t)n;
-	client_parse(cl);
-}
-
-/* see listen.h */
-int
-lsn_frame(const uint8_t *buf, size_t len, size_t *flen)
-{
-	if (len < 2)
-		return LSN_FRAME_MORE;
-	*flen = (size_t)buf[0] << 8 | buf[1];
-	/* no query is this long: the stream is not DNS */
-	if (*flen == 0 || *flen > DNS_QUERY_MAX)
-		return LSN_FRAME_BAD;
-	return len - 2 >= *flen ? LSN_FRAME_OK : LSN_FRAME_MORE;
-}
-
-/* 1 when a whole frame waits in the buffer (or a bad one: that too will
- * be dealt with by client_parse). */
+/* 0 when a slot's reply has somewhere to go (UDP, or its TCP client is
+ * still there), -1 if gone. */
 static int
-client_has_frame(const struct lsn_client *cl)
+slot_client(struct qt_slot *q)
 {
-	size_t flen;
-
-	return lsn_frame(cl->in, cl->in_len, &flen) != LSN_FRAME_MORE;
-}
-
-/* Queries one TCP connection may have out. */
-static int
-pipeline_max(void)
-{
-	return (int)MIN(LSN_PIPELINE_MAX, cf->source_inflight);
-}
-
-/* Queries out of the buffered frames, while the client may have more in
- * flight; the rest waits for answers (lsn_after picks it up). */
-static void
-client_parse(struct lsn_client *cl)
-{
-	uint32_t gen = cl->gen;
-	size_t flen, off = 0;
-	int r;
-
-	cl->resume = 0;
-	while (cl->n_inflight < pipeline_max()) {
-		r = lsn_frame(cl->in + off, cl->in_len - off, &flen);
-		if (r == LSN_FRAME_BAD) {
-			st.tcp_dropped++;
-			client_close(cl);
-			return;
-		}
-		if (r == LSN_FRAME_MORE)
-			break;
-		cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
-		if (cl->out_len == 0)
-			cl->progress_ms = loop_now();
-		check_query(NULL, cl, &cl->peer, sizeof(cl->peer),
-		    cl->in + off + 2, flen);
-		/* an immediate failure may have closed the client */
-		if (cl->state == CL_FREE || cl->gen != gen)
-			return;
-		off += 2 + flen;
-	}
-	memmove(cl->in, cl->in + off, cl->in_len - off);
-	cl->in_len -= off;
-}
-
-static void
-client_write(struct lsn_client *cl)
-{
-	ssize_t n;
-
-	if (cl->out_len == 0)
-		return;
-	n = send(cl->fd, cl->out, cl->out_len, MSG_NOSIGNAL);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			client_close(cl);
-		return;
-	}
-	memmove(cl->out, cl->out + n, cl->out_len - (size_t)n);
-	cl->out_len -= (size_t)n;
-}
-
-/* Write one framed message: straight to the socket when nothing waits,
- * the rest into the client's buffer; a client that does not read its
- * answers is closed rather than buffered without bound. */
-static void
-client_send(struct lsn_client *cl, const uint8_t *msg, size_t len)
-{
-	uint8_t pfx[2];
-	struct iovec iov[2];
-	struct msghdr mh;
-	size_t done = 0, left;
-	ssize_t n;
-
-	pfx[0] = (uint8_t)(len >> 8);
-	pfx[1] = (uint8_t)len;
-	if (cl->out_len == 0) {
-		memset(&mh, 0, sizeof(mh));
-		iov[0].iov_base = pfx;
-		iov[0].iov_len = 2;
-		iov[1].iov_base = (void *)(uintptr_t)msg;
-		iov[1].iov_len = len;
-		mh.msg_iov = iov;
-		mh.msg_iovlen = 2;
-		n = sendmsg(cl->fd, &mh, MSG_NOSIGNAL);
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR) {
-			client_close(cl);
-			return;
-		}
-		done = n > 0 ? (size_t)n : 0;
-	}
-	left = 2 + len - done;
-	if (left == 0)
-		return;
-	if (left > LSN_OUT_CAP - cl->out_len) {
-		st.tcp_dropped++;
-		log_debug("tcp client not reading its answers: closing");
-		client_close(cl);
-		return;
-	}
-	if (done < 2) {
-		memcpy(cl->out + cl->out_len, pfx + done, 2 - done);
-		cl->out_len += 2 - done;
-		done = 2;
-	}
-	memcpy(cl->out + cl->out_len, msg + (done - 2), 2 + len - done);
-	cl->out_len += 2 + len - done;
-	client_events(cl);
-}
-
-static void
-client_events(struct lsn_client *cl)
-{
-	short ev = 0;
-
-	if (cl->state == CL_OPEN && cl->n_inflight < pipeline_max() &&
-	    cl->out_len < LSN_OUT_CAP / 2)
-		ev |= POLLIN;
-	if (cl->out_len > 0)
-		ev |= POLLOUT;
-	/* done: the client hung up (or a reload drains) and got every
-	 * answer; half a frame after EOF can never become a query */
-	if ((cl->state == CL_EOF || draining) && cl->n_inflight == 0 &&
-	    cl->out_len == 0 && !client_has_frame(cl)) {
-		client_close(cl);
-		return;
-	}
-	loop_set(cl->h, ev);
-}
-
-static void
-client_close(struct lsn_client *cl)
-{
-	if (cl->state == CL_FREE)
-		return;
-	loop_del(cl->h);
-	close(cl->fd);
-	cl->fd = -1;
-	client_set_state(cl, CL_FREE);
-	cl->gen++;	/* answers still in flight for it are dropped */
-	cl->n_inflight = 0;
-	src_put(&cl->peer.sa, SRC_TCP);
-	n_open_clients--;
-	if (accept_paused_until > loop_now()) {
-		accept_paused_until = 0;
-		listeners_events();
-	}
-}
-
-/* The only writer of cl->state: FREE -> OPEN -> (EOF ->) FREE. */
-static void
-client_set_state(struct lsn_client *cl, enum cl_state to)
-{
-	static const unsigned next[] = {
-		[CL_FREE] = 1U << CL_OPEN,
-		[CL_OPEN] = 1U << CL_EOF | 1U << CL_FREE,
-		[CL_EOF] = 1U << CL_FREE,
-	};
-
-	BUG_ON(!(next[cl->state] & 1U << to));
-	cl->state = to;
-}
-
-/* Find where a slot's reply goes; NULL client for UDP.  -1 if gone. */
-static int
-slot_client(struct qt_slot *q, struct lsn_client **clp)
-{
-	struct lsn_client *cl;
-
-	*clp = NULL;
 	if (q->origin == QT_UDP)
 		return 0;
-	cl = &clients[q->lsn];
-	if (cl->state == CL_FREE || cl->gen != q->lsn_gen)
-		return -1;
-	cl->n_inflight--;
-	/* an answer restarts the idle time too: the client asked for it */
-	cl->idle_deadline_ms = loop_now() + LSN_TCP_IDLE_MS;
-	if (cl->in_len >= 2)
-		cl->resume = any_resume = 1;
-	*clp = cl;
-	return 0;
+	return lc_answered(q->lsn, q->lsn_gen);
 }
 
 /* The only way a LAN slot ends: its source reference goes back first. */
@@ -884,20 +538,17 @@ slot_release(int slot)
 }
 
 static void
-deliver(struct qt_slot *q, struct lsn_client *cl, const uint8_t *msg,
-    size_t len)
+deliver(struct qt_slot *q, const uint8_t *msg, size_t len)
 {
-	if (cl != NULL) {
-		client_send(cl, msg, len);
-		if (cl->state != CL_FREE)
-			client_events(cl);
-	} else
+	if (q->origin == QT_TCP)
+		lc_send(q->lsn, msg, len);
+	else
 		udp_send(&socks[q->lsn], &q->peer, q->peer_len, msg, len);
 }
 
 /* SERVFAIL & co for a slot, from its stored question. */
 static void
-reply_error(int slot, struct lsn_client *cl, int rcode)
+reply_error(int slot, int rcode)
 {
 	struct qt_slot *q = &qt->slot[slot];
 	const uint8_t *qb;
@@ -913,7 +564,7 @@ reply_error(int slot, struct lsn_client *cl, int rcode)
 		return;
 	out[0] = (uint8_t)(q->client_id >> 8);
 	out[1] = (uint8_t)q->client_id;
-	deliver(q, cl, out, n);
+	deliver(q, out, n);
 }
 
 /* see listen.h */
@@ -930,7 +581,6 @@ void
 lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 {
 	struct qt_slot *q = &qt->slot[slot];
-	struct lsn_client *cl;
 	struct dns_msg cm, m2;
 	const uint8_t *qb;
 	size_t n, kept;
@@ -939,11 +589,11 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 		foreign_answer(slot, msg, len, m);
 		return;
 	}
-	if (slot_client(q, &cl) == 0) {
+	if (slot_client(q) == 0) {
 		/* the answer's OPT follows the client's query */
 		qb = qt_query(qt, slot, &kept, &cm);
 		n = dns_answer_for_client(msg, len, m, q->client_id, qb, &cm);
-		if (n != 0 && cl == NULL && n > q->udp_size) {
+		if (n != 0 && q->origin == QT_UDP && n > q->udp_size) {
 			if (dns_parse_answer(msg, n, &m2) == DNS_OK)
 				n = dns_truncate(msg, n, q->udp_size, &m2,
 				    q->client_edns);
@@ -953,9 +603,9 @@ lsn_answer(int slot, uint8_t *msg, size_t len, const struct dns_msg *m)
 		}
 		if (n != 0) {
 			st.answered++;
-			deliver(q, cl, msg, n);
+			deliver(q, msg, n);
 		} else
-			reply_error(slot, cl, DNS_RC_SERVFAIL);
+			reply_error(slot, DNS_RC_SERVFAIL);
 	} else
 		st.abandoned++;
 	slot_release(slot);
@@ -966,14 +616,13 @@ void
 lsn_fail(int slot, int rcode)
 {
 	struct qt_slot *q = &qt->slot[slot];
-	struct lsn_client *cl;
 
 	if (q->origin == QT_SRV) {
 		foreign_fail(slot, rcode);
 		return;
 	}
-	if (slot_client(q, &cl) == 0)
-		reply_error(slot, cl, rcode);
+	if (slot_client(q) == 0)
+		reply_error(slot, rcode);
 	else
 		st.abandoned++;
 	slot_release(slot);
@@ -983,19 +632,16 @@ lsn_fail(int slot, int rcode)
 uint64_t
 lsn_next_deadline(void *arg)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next;
 	int i;
 
 	(void)arg;
-	if (any_resume)
-		return 0;	/* held-back frames: lsn_after this round */
+	/* 0 while held-back TCP frames wait for this round */
+	next = lc_next_deadline();
 	if ((i = qt_oldest(qt)) != -1)
-		next = qt->slot[i].deadline_ms;
+		next = MIN(next, qt->slot[i].deadline_ms);
 	if (accept_paused_until != 0)
 		next = MIN(next, accept_paused_until);
-	for (i = 0; i < n_clients; i++)
-		if (clients[i].state != CL_FREE && clients[i].n_inflight == 0)
-			next = MIN(next, clients[i].idle_deadline_ms);
 	return next;
 }
 
@@ -1015,9 +661,5 @@ lsn_expire(void *arg, uint64_t now)
 		accept_paused_until = 0;
 		listeners_events();
 	}
-	for (i = 0; i < n_clients; i++)
-		if (clients[i].state != CL_FREE &&
-		    clients[i].n_inflight == 0 &&
-		    clients[i].idle_deadline_ms <= now)
-			client_close(&clients[i]);
+	lc_expire(now);
 }

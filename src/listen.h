@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * listen.h: the LAN side: UDP sockets and TCP listeners on every listen
- * address, TCP client connections (2-byte framing, pipelining), the
- * client-visible policy for bad queries (lsn_check_query) and every reply
- * to a client.  Never talks to upstreams except through up_submit().
+ * address, accept and its back-off, the client-visible policy for bad
+ * queries (check_query) and every reply to a client; the TCP client
+ * connections themselves (2-byte framing, pipelining) are lsnconn.h's.
+ * Never talks to upstreams except through up_submit().
  */
 #ifndef LISTEN_H
 #define LISTEN_H
@@ -36,16 +37,6 @@ void	lsn_fail(int slot, int rcode);
  */
 void	lsn_set_foreign(void (*answer)(int, uint8_t *, size_t,
 	    const struct dns_msg *), void (*fail)(int, int));
-
-/*
- * The 2-byte framing of DNS over TCP (RFC 1035 4.2.2, RFC 7766) as the
- * LAN side reads it: the first frame of buf[len].  LSN_FRAME_OK: a whole
- * frame, *flen bytes of message at buf + 2; LSN_FRAME_MORE: not whole
- * yet; LSN_FRAME_BAD: a length no query has (0, over DNS_QUERY_MAX),
- * the stream is not DNS.  Pure (the fuzzer calls it too).
- */
-enum { LSN_FRAME_OK, LSN_FRAME_MORE, LSN_FRAME_BAD };
-int	lsn_frame(const uint8_t *buf, size_t len, size_t *flen);
 
 /* Send the UDP answers queued this loop iteration (a loop_after hook,
  * registered after the upstream pool's, whose retries may answer too).

@@ -12,6 +12,7 @@
 
 #include "cert.h"
 #include "conf.h"
+#include "der.h"
 #include "listen.h"
 #include "inherit.h"
 #include "log.h"
@@ -59,14 +60,14 @@ usage(void)
 static int
 version(void)
 {
-	char date[CERT_DATE_LEN];
+	char date[DER_DATE_LEN];
 
 	if (DOTFWD_TIME_FLOOR <= 0) {
 		printf("dotfwd %s (no certificate clock floor)\n",
 		    DOTFWD_VERSION);
 		return 0;
 	}
-	cert_fmt_date(DOTFWD_TIME_FLOOR, date);
+	der_fmt_date(DOTFWD_TIME_FLOOR, date);
 	printf("dotfwd %s (certificate clock floor %s)\n", DOTFWD_VERSION,
 	    date);
 	return 0;

@@ -5,8 +5,9 @@
  * profile (ECDHE + AEAD suites only, the faster cipher on this CPU
  * first); entropy, the socket pump (the clients' with a read-ahead they
  * share), plaintext windows, session resumption and readable error
- * names, shared through struct tls_link.  Knows nothing of DNS; X.509
- * policy is in cert.c, the server's key and chain come from certkey.c.
+ * messages, shared through struct tls_link.  Knows nothing of DNS; X.509
+ * policy is in cert.c, the server's key and chain come from certkey.c,
+ * the words for alerts, engine errors and suites from tlsname.c.
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -18,6 +19,7 @@
 
 #include "log.h"
 #include "tls.h"
+#include "tlsname.h"
 
 #define TLS_SEED_LEN	32	/* bytes injected per handshake */
 
@@ -27,8 +29,6 @@ static int	sock_write(struct tls_link *, int);
 static int	sock_read(struct tls_link *, int);
 static void	link_reset(struct tls_link *);
 static void	note_session(struct tls_conn *);
-static const char *alert_name(int);
-static const char *engine_errstr(int);
 
 /* The server engines' session cache (tls_srv_cache). */
 static br_ssl_session_cache_lru	 srv_cache;
@@ -37,7 +37,7 @@ static int			 has_srv_cache;
 /*
  * ChaCha20 first: fastest without AES instructions (MIPS and ARM
  * routers, see TOOLCHAIN.md); then AES-GCM.  ECDSA before RSA for each
- * cipher.
+ * cipher.  (A suite added here gets its name in tlsname.c.)
  */
 static const uint16_t suites_chacha[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -62,24 +62,6 @@ static const uint16_t suites_aes[] = {
 static uint8_t		 stage[TLS_STAGE_CAP];
 static struct tls_link	*stage_owner;
 static size_t		 stage_off, stage_len;
-
-static const struct {
-	uint16_t	 id;
-	const char	*name;
-} tls_suite_names[] = {
-	{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	    "ECDHE-ECDSA-CHACHA20-POLY1305" },
-	{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	    "ECDHE-RSA-CHACHA20-POLY1305" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	    "ECDHE-ECDSA-AES128-GCM-SHA256" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	    "ECDHE-RSA-AES128-GCM-SHA256" },
-	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	    "ECDHE-ECDSA-AES256-GCM-SHA384" },
-	{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	    "ECDHE-RSA-AES256-GCM-SHA384" }
-};
 
 /*
  * The profile both sides share.  SHA-256 and SHA-384 cover the PRFs,
@@ -581,7 +563,7 @@ tls_link_errstr(const struct tls_link *l)
 	}
 	if (err >= BR_ERR_SEND_FATAL_ALERT) {
 		err -= BR_ERR_SEND_FATAL_ALERT;
-		s = alert_name(err);
+		s = tn_alert(err);
 		snprintf(buf, sizeof(buf), "sent alert %d%s%s%s", err,
 		    s != NULL ? " (" : "", s != NULL ? s : "",
 		    s != NULL ? ")" : "");
@@ -589,7 +571,7 @@ tls_link_errstr(const struct tls_link *l)
 	}
 	if (err >= BR_ERR_RECV_FATAL_ALERT) {
 		err -= BR_ERR_RECV_FATAL_ALERT;
-		s = alert_name(err);
+		s = tn_alert(err);
 		snprintf(buf, sizeof(buf), "alert %d from peer%s%s%s", err,
 		    s != NULL ? " (" : "", s != NULL ? s : "",
 		    s != NULL ? ")" : "");
@@ -598,7 +580,7 @@ tls_link_errstr(const struct tls_link *l)
 	if (err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED &&
 	    l->cert != NULL)
 		return cert_errstr(l->cert);
-	if ((s = engine_errstr(err)) != NULL)
+	if ((s = tn_engine_err(err)) != NULL)
 		return s;
 	snprintf(buf, sizeof(buf), "TLS error %d", err);
 	return buf;
@@ -616,15 +598,12 @@ const char *
 tls_link_suite(const struct tls_link *l)
 {
 	br_ssl_session_parameters sp;
-	size_t i;
+	const char *s;
 
 	if (!l->is_ready)
 		return "none";
 	br_ssl_engine_get_session_parameters(l->eng, &sp);
-	for (i = 0; i < nitems(tls_suite_names); i++)
-		if (tls_suite_names[i].id == sp.cipher_suite)
-			return tls_suite_names[i].name;
-	return "unknown";
+	return (s = tn_suite(sp.cipher_suite)) != NULL ? s : "unknown";
 }
 
 /* see tls.h */
@@ -703,118 +682,4 @@ tls_srv_start(struct tls_srv *s, const struct tls_cred *cr)
 	if (!br_ssl_server_reset(&s->sc))
 		return -1;	/* engine closed; tls_link_errstr() says why */
 	return 0;
-}
-
-/* RFC 5246 section 7.2 names of the alerts a server may send. */
-static const char *
-alert_name(int a)
-{
-	switch (a) {
-	case 10:
-		return "unexpected message";
-	case 20:
-		return "bad record MAC";
-	case 22:
-		return "record overflow";
-	case 40:
-		return "handshake failure";
-	case 42:
-		return "bad certificate";
-	case 43:
-		return "unsupported certificate";
-	case 46:
-		return "certificate unknown";
-	case 47:
-		return "illegal parameter";
-	case 48:
-		return "unknown CA";
-	case 50:
-		return "decode error";
-	case 51:
-		return "decrypt error";
-	case 70:
-		return "protocol version";
-	case 71:
-		return "insufficient security";
-	case 80:
-		return "internal error";
-	case 86:
-		return "inappropriate fallback";
-	case 90:
-		return "user canceled";
-	case 110:
-		return "unsupported extension";
-	case 112:
-		return "unrecognized name";
-	default:
-		return NULL;
-	}
-}
-
-/* BearSSL engine errors (bearssl_ssl.h) that a peer can cause. */
-static const char *
-engine_errstr(int err)
-{
-	switch (err) {
-	case BR_ERR_BAD_PARAM:
-		return "bad parameter";
-	case BR_ERR_BAD_STATE:
-		return "bad engine state";
-	case BR_ERR_UNSUPPORTED_VERSION:
-		return "server does not offer TLS 1.2";
-	case BR_ERR_BAD_VERSION:
-		return "bad record version";
-	case BR_ERR_BAD_LENGTH:
-		return "bad record length";
-	case BR_ERR_TOO_LARGE:
-		return "record too large";
-	case BR_ERR_BAD_MAC:
-		return "bad record MAC";
-	case BR_ERR_NO_RANDOM:
-		return "no entropy";
-	case BR_ERR_UNKNOWN_TYPE:
-		return "unknown record type";
-	case BR_ERR_UNEXPECTED:
-		return "unexpected message";
-	case BR_ERR_BAD_CCS:
-		return "bad ChangeCipherSpec";
-	case BR_ERR_BAD_ALERT:
-		return "bad alert";
-	case BR_ERR_BAD_HANDSHAKE:
-		return "bad handshake message";
-	case BR_ERR_OVERSIZED_ID:
-		return "oversized session ID";
-	case BR_ERR_BAD_CIPHER_SUITE:
-		return "server chose a suite we did not offer";
-	case BR_ERR_BAD_COMPRESSION:
-		return "server chose compression";
-	case BR_ERR_BAD_FRAGLEN:
-		return "bad max_fragment_length answer";
-	case BR_ERR_BAD_SECRENEG:
-		return "bad secure renegotiation";
-	case BR_ERR_EXTRA_EXTENSION:
-		return "unrequested extension from server";
-	case BR_ERR_BAD_SNI:
-		return "bad SNI";
-	case BR_ERR_BAD_HELLO_DONE:
-		return "bad ServerHelloDone";
-	case BR_ERR_LIMIT_EXCEEDED:
-		return "handshake limit exceeded";
-	case BR_ERR_BAD_FINISHED:
-		return "bad Finished";
-	case BR_ERR_RESUME_MISMATCH:
-		return "session resumption mismatch";
-	case BR_ERR_INVALID_ALGORITHM:
-		return "unsupported algorithm";
-	case BR_ERR_BAD_SIGNATURE:
-		return "bad ServerKeyExchange signature";
-	case BR_ERR_WRONG_KEY_USAGE:
-		return "certificate key usage mismatch";
-	case BR_ERR_NO_CLIENT_AUTH:
-		return "client certificate required";
-	case BR_ERR_IO:
-		return "I/O error";
-	default:
-		return NULL;
-	}
 }

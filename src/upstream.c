@@ -5,13 +5,13 @@
  * wait in a per-connection queue and are written after each loop
  * iteration, so a burst leaves in as few records as the buffer allows;
  * answers are matched by ID (slot + generation), connection and
- * question.  A dead connection puts its queries on the retry list, worked
- * after the loop's dispatch: sent again elsewhere while their deadline
- * allows, else answered SERVFAIL.  A connection with queries out and no
- * answer for a while gets a probe (a query for the root's NS, which any
- * resolver has cached): a server that answers it is alive and merely
- * slow on some name; one that answers nothing is a black hole.  Address
- * choice and back-off are policy.c's.
+ * question (upmatch.c).  A dead connection puts its queries on the retry
+ * list (upretry.c), worked after the loop's dispatch: sent again
+ * elsewhere while their deadline allows, else answered SERVFAIL.  A
+ * connection with queries out and no answer for a while gets a probe (a
+ * query for the root's NS, which any resolver has cached): a server that
+ * answers it is alive and merely slow on some name; one that answers
+ * nothing is a black hole.  Address choice and back-off are policy.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,20 +19,19 @@
 
 #include "cert.h"
 #include "dns.h"
-#include "dnsedit.h"
 #include "inherit.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
 #include "policy.h"
 #include "stats.h"
+#include "upmatch.h"
+#include "upretry.h"
 #include "upstream.h"
 
-#define UP_MAX_SENDS		2	/* first send + one resend (7766 6.2.1) */
 #define UP_HANDSHAKE_MIN_MS	1000
 #define UP_DOWN_SUMMARY_MS	60000	/* while down: one line a minute */
 #define UP_STALL_MIN_MS		500	/* no answer this long: black hole */
-#define UP_PROBE_CAP		(DNS_HDR_LEN + 5 + 11 + 4 + 512)
 #define UP_CLOCK_POLL_MS	1000
 #define UP_NAME_CAP		(ADDR_STR_CAP + CONF_NAME_CAP + 4)
 #define UP_ERR_CAP		64
@@ -88,14 +87,10 @@ static void	 addr_failed(struct up_addr *, const char *, enum uc_fail);
 static void	 addr_good(struct up_addr *);
 static void	 enqueue(struct up_conn *, int);
 static void	 dequeue(struct uc *, int);
-static void	 retry_add(int);
-static void	 retry_remove(int);
-static void	 retry_run(void);
 static uint64_t	 up_next(void *);
 static void	 up_tick(void *, uint64_t);
 static void	 up_flush(void *);
 static uint32_t	 stall_ms(void);
-static void	 probe_init(void);
 static void	 probe_send(struct up_conn *);
 static int	 probe_answer(struct up_conn *, const uint8_t *, size_t);
 
@@ -113,14 +108,9 @@ static struct up_addr	*addrs;
 static int		 n_addrs;
 static struct up_conn	**conns;	/* by idx */
 static int		 n_conns;
-static int		 retry_head = -1, retry_tail = -1; /* QT_RETRY slots */
 static int		 any_dirty;
 static int		 any_relaxed;	/* a conn validated before clock sync */
 static uint64_t		 last_clock_ms;
-static uint8_t		 probe_q[UP_PROBE_CAP];	/* upstream form, ID 0 */
-static size_t		 probe_len;
-static struct dns_msg	 probe_m;	/* its question, for matching */
-static uint16_t		 probe_seq;
 
 /* see upstream.h */
 int
@@ -177,24 +167,10 @@ up_init(const struct conf *c, struct qt *t, const struct up_cbs *cb)
 			}
 		}
 	}
-	probe_init();
+	um_probe_init(c->padding);
+	ur_init(t, up_submit, cb->fail);
 	loop_timer(up_next, up_tick, NULL);
 	loop_after(up_flush, NULL);
-}
-
-/* ". IN NS" in the form our queries take (OPT, keepalive, padding). */
-static void
-probe_init(void)
-{
-	static const uint8_t q[] = { 0, 0, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-	    0, 0, 2, 0, 1 };
-	struct dns_msg m;
-
-	BUG_ON(dns_parse_query(q, sizeof(q), &m) != DNS_OK);
-	probe_len = dns_build_upstream(probe_q, sizeof(probe_q), q, &m, 0,
-	    cf->padding, 1);
-	BUG_ON(probe_len == 0 ||
-	    dns_parse_query(probe_q, probe_len, &probe_m) != DNS_OK);
 }
 
 /* Queries out and nothing heard for a while: ask something any live
@@ -202,21 +178,8 @@ probe_init(void)
 static void
 probe_send(struct up_conn *c)
 {
-	uint16_t id;
-	int i;
-
-	/* an ID no slot has now (a later clash only costs a mismatch) */
-	for (i = 0; i < 8; i++) {
-		id = (uint16_t)(++probe_seq * 40503U + (unsigned)c->uc.idx);
-		if (qt_lookup(qt, id) == -1)
-			break;
-	}
-	/* one still waiting to be written (TLS output blocked) will do:
-	 * never leave the deadline in the past with nothing out */
-	if (uc_probe(&c->uc, probe_q, probe_len, id) == -1)
-		id = c->uc.probe_id;
+	c->probe_id = um_probe_send(&c->uc, qt);
 	c->probe_out = 1;
-	c->probe_id = id;
 	log_debug("upstream %s: conn %d: no answer for %" PRIu32 " ms, "
 	    "probing", c->a->name, c->uc.idx, stall_ms() / 2);
 	uc_pump(&c->uc);
@@ -226,12 +189,7 @@ probe_send(struct up_conn *c)
 static int
 probe_answer(struct up_conn *c, const uint8_t *msg, size_t len)
 {
-	struct dns_msg m;
-
-	if (!c->probe_out || dns_get16(msg) != c->probe_id ||
-	    dns_parse_answer(msg, len, &m) != DNS_OK ||
-	    !(m.flags & DNS_F_QR) || m.qdcount != 1 ||
-	    !dns_same_question(msg, &m, probe_q, &probe_m))
+	if (!c->probe_out || !um_probe_answer(msg, len, c->probe_id))
 		return 0;
 	c->probe_out = 0;
 	log_debug("upstream %s: conn %d: probe answered", c->a->name,
@@ -409,7 +367,7 @@ up_forget(int slot)
 	int broken;
 
 	if (s->state == QT_RETRY) {
-		retry_remove(slot);
+		ur_remove(slot);
 		return;
 	}
 	if (s->conn == -1)
@@ -431,67 +389,6 @@ up_forget(int slot)
 	if (broken) {
 		u->wr_off = 0;
 		conn_fail(u, UC_F_SILENT, "stalled while writing");
-	}
-}
-
-/*
- * The retry list: slots of failed connections (QT_RETRY), linked
- * through qt_slot.next, worked by up_flush() after the dispatch.
- */
-static void
-retry_add(int slot)
-{
-	struct qt_slot *s = &qt->slot[slot];
-
-	qt_set_state(qt, slot, QT_RETRY);
-	s->conn = -1;
-	s->next = -1;
-	if (retry_tail == -1)
-		retry_head = slot;
-	else
-		qt->slot[retry_tail].next = slot;
-	retry_tail = slot;
-}
-
-static void
-retry_remove(int slot)
-{
-	int *pp, prev = -1;
-
-	for (pp = &retry_head; *pp != -1; pp = &qt->slot[*pp].next) {
-		if (*pp == slot) {
-			*pp = qt->slot[slot].next;
-			if (retry_tail == slot)
-				retry_tail = prev;
-			qt->slot[slot].next = -1;
-			qt_set_state(qt, slot, QT_WAIT);
-			return;
-		}
-		prev = *pp;
-	}
-	BUG_ON(1);
-}
-
-/* Send each again while it has sends and time left, else SERVFAIL. */
-static void
-retry_run(void)
-{
-	struct qt_slot *s;
-	uint64_t now = loop_now();
-	int slot;
-
-	while ((slot = retry_head) != -1) {
-		s = &qt->slot[slot];
-		retry_head = s->next;
-		if (retry_head == -1)
-			retry_tail = -1;
-		s->next = -1;
-		qt_set_state(qt, slot, QT_WAIT);
-		if (now >= s->deadline_ms) {
-			st.timeouts++;
-			cbs.fail(slot, DNS_RC_SERVFAIL);
-		} else if (s->n_sent >= UP_MAX_SENDS || up_submit(slot) == -1)
-			cbs.fail(slot, DNS_RC_SERVFAIL);
 	}
 }
 
@@ -553,8 +450,8 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 		u->waiting_since_ms = loop_now();
 		return;
 	}
-	if ((i = up_match(qt, u->idx, msg, len, &m)) < 0) {
-		if (i == UP_MATCH_MISMATCH)
+	if ((i = um_match(qt, u->idx, msg, len, &m)) < 0) {
+		if (i == UM_MISMATCH)
 			log_debug("upstream %s: answer %u does not match its "
 			    "query", a->name, m.id);
 		/* late (answered or timed out), or not ours */
@@ -577,28 +474,6 @@ conn_answer(struct uc *u, uint8_t *msg, size_t len)
 	}
 	pol_rtt(a->idx, loop_now() - s->sent_ms);
 	cbs.answer(i, msg, len, &m);
-}
-
-/* see upstream.h */
-int
-up_match(const struct qt *t, int conn, const uint8_t *msg, size_t len,
-    struct dns_msg *m)
-{
-	struct dns_msg qm;
-	const uint8_t *q;
-	size_t kept;
-	int i;
-
-	memset(m, 0, sizeof(*m));
-	if (len < DNS_HDR_LEN || (i = qt_lookup(t, dns_get16(msg))) == -1 ||
-	    t->slot[i].state != QT_SENT || t->slot[i].conn != conn)
-		return UP_MATCH_NONE;
-	q = qt_query(t, i, &kept, &qm);
-	if (dns_parse_answer(msg, len, m) != DNS_OK ||
-	    !(m->flags & DNS_F_QR) || m->qdcount != 1 ||
-	    !dns_same_question(msg, m, q, &qm))
-		return UP_MATCH_MISMATCH;
-	return i;
 }
 
 /*
@@ -626,7 +501,7 @@ conn_fail(struct uc *u, enum uc_fail kind, const char *why)
 		s = &qt->slot[i];
 		if ((s->state == QT_WAIT || s->state == QT_SENT) &&
 		    s->conn == u->idx)
-			retry_add(i);
+			ur_add(i);
 	}
 	u->q_head = u->q_tail = -1;
 	u->n_queued = 0;
@@ -688,7 +563,7 @@ up_next(void *arg)
 	int i;
 
 	(void)arg;
-	if (retry_head != -1)
+	if (ur_is_pending())
 		return 0;	/* worked by up_flush this iteration */
 	for (i = 0; i < n_conns; i++)
 		next = MIN(next, conn_deadline(conns[i]));
@@ -737,7 +612,7 @@ up_flush(void *arg)
 		if (cert_clock_synced())
 			up_clock_synced();
 	}
-	retry_run();
+	ur_run();
 	if (!any_dirty)
 		return;
 	any_dirty = 0;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * upstream.h: the upstream connection pool: per address 'connections'
- * persistent TLS connections, opened on demand; pipelining, answer
- * matching, idle close, and what happens to the queries of a
- * connection that fails.  Which address a query goes to is policy.c's;
- * the status and counter texts are upstat.c's.  Talks to BearSSL only
- * through tls.h and to clients only through callbacks.
+ * persistent TLS connections, opened on demand; pipelining, idle close,
+ * liveness probes, and what happens to the queries of a connection that
+ * fails.  Which address a query goes to is policy.c's; which slot an
+ * answer is for, upmatch.c's; the retry list, upretry.c's; the status
+ * and counter texts, upstat.c's.  Talks to BearSSL only through tls.h
+ * and to clients only through callbacks.
  */
 #ifndef UPSTREAM_H
 #define UPSTREAM_H
@@ -74,18 +75,6 @@ void	up_clock_synced(void);
  * policy order again.  Connections and queries in flight are untouched.
  */
 void	up_recheck(void);
-
-/*
- * Which slot an answer from connection 'conn' belongs to: its ID names a
- * live slot that was written to that connection (QT_SENT), and it is an
- * answer (QR) to the very same question.  Returns the slot (m is the
- * parsed answer), UP_MATCH_NONE (no such slot: late, or not ours) or
- * UP_MATCH_MISMATCH (the slot exists, the answer is not for it).  Pure:
- * the pool calls it for every answer, the fuzzer too.
- */
-enum { UP_MATCH_NONE = -1, UP_MATCH_MISMATCH = -2 };
-int	up_match(const struct qt *, int conn, const uint8_t *msg, size_t len,
-	    struct dns_msg *m);
 
 /* The enabled addresses, in configuration order. */
 int	up_n_addr(void);

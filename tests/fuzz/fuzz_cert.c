@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_cert.c: libFuzzer target for cert.c, what a server sends before
- * anything of it is trusted.  The input is a certificate chain as the
- * TLS engine hands it to the X.509 class: a flags byte, then certificates
- * as a 2-byte length and that many bytes (the last one cut where the
- * input ends).  Each certificate also goes through cert_find_spki() and
- * cert_find_validity() on its own; then the chain through the cert.c
- * wrapper (streamed into br_x509_minimal, each Validity held back until
- * the clock rule picks its time, pins checked), appended in pieces as
- * the engine would.
+ * fuzz_cert.c: libFuzzer target for cert.c and der.c, what a server
+ * sends before anything of it is trusted.  The input is a certificate
+ * chain as the TLS engine hands it to the X.509 class: a flags byte,
+ * then certificates as a 2-byte length and that many bytes (the last one
+ * cut where the input ends).  Each certificate also goes through
+ * der_find_spki() and der_find_validity() on its own; then the chain
+ * through the cert.c wrapper (streamed into br_x509_minimal, each
+ * Validity held back until the clock rule picks its time, pins checked),
+ * appended in pieces as the engine would.
  * The anchor is a test CA of our own (below, P-256, valid 2026-2126),
  * so chains of the committed corpus (tests/fuzz/corpus/cert: leaves for
  * dot.test valid now, not yet valid, expired, RSA) reach every verdict:
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "der.h"
 #include "ta.h"
 
 #define FZ_CHECK(c) do {						\
@@ -95,12 +96,12 @@ fz_readers(const uint8_t *der, size_t len)
 	size_t spki_len;
 	int64_t nb, na;
 
-	if (cert_find_spki(der, len, &spki, &spki_len) == 0) {
+	if (der_find_spki(der, len, &spki, &spki_len) == 0) {
 		FZ_CHECK(spki >= der && spki_len >= 2);
 		FZ_CHECK(spki + spki_len <= der + len);
 		FZ_CHECK(spki[0] == 0x30);
 	}
-	if (cert_find_validity(der, len, &nb, &na) == 0) {
+	if (der_find_validity(der, len, &nb, &na) == 0) {
 		/* years 0000..9999 at most, as BearSSL reads them */
 		FZ_CHECK(nb >= -62167219200LL && nb < 253402300800LL);
 		FZ_CHECK(na >= -62167219200LL && na < 253402300800LL);

@@ -3,10 +3,10 @@
  * fuzz_tcp.c: libFuzzer target for the LAN side's TCP framing, what a
  * LAN client sends over TCP.  The input (after a first byte choosing how
  * the stream is cut into reads) is the byte stream of one connection.
- * It is read the way listen.c's client_read()/client_parse() read it:
+ * It is read the way lsnconn.c's client_read()/client_parse() read it:
  * into a buffer of 2 + DNS_QUERY_MAX bytes, frames taken out with
- * lsn_frame() (and, like check_query(), parsed and turned into the
- * upstream form of a slot), the rest moved to the front.  Contracts
+ * lc_frame() (and, like listen.c's check_query(), parsed and turned into
+ * the upstream form of a slot), the rest moved to the front.  Contracts
  * checked: a frame is always inside the buffer and exactly the bytes of
  * the stream at that place; a full buffer always holds a whole or a bad
  * frame (so a client can never wedge a slot with a frame that cannot
@@ -18,7 +18,7 @@
 
 #include "dns.h"
 #include "dnsedit.h"
-#include "listen.h"
+#include "lsnconn.h"
 #include "qtab.h"
 
 #define FZ_CHECK(c) do {						\
@@ -30,7 +30,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	fz_query(const uint8_t *, size_t);
 
-static uint8_t	fz_in[2 + DNS_QUERY_MAX];	/* struct lsn_client's 'in' */
+static uint8_t	fz_in[2 + DNS_QUERY_MAX];	/* struct lc_client's 'in' */
 static uint8_t	fz_q[QT_Q_MAX + 128];	/* an upstream form, padded */
 
 /* What check_query() does with a frame's bytes. */
@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *s;
 	size_t n, in_len = 0, pos = 0, off, flen, read_len, consumed = 0;
 	unsigned cut;
-	int r = LSN_FRAME_MORE;
+	int r = LC_FRAME_MORE;
 
 	if (size < 1)
 		return 0;
@@ -72,8 +72,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in_len += read_len;
 		pos += read_len;
 		off = 0;
-		while ((r = lsn_frame(fz_in + off, in_len - off, &flen)) ==
-		    LSN_FRAME_OK) {
+		while ((r = lc_frame(fz_in + off, in_len - off, &flen)) ==
+		    LC_FRAME_OK) {
 			FZ_CHECK(flen >= 1 && flen <= DNS_QUERY_MAX);
 			FZ_CHECK(off + 2 + flen <= in_len);
 			/* the frame is the stream's bytes at that place */
@@ -83,8 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			off += 2 + flen;
 			consumed += 2 + flen;
 		}
-		if (r == LSN_FRAME_BAD)
-			return 0;	/* listen.c closes the client */
+		if (r == LC_FRAME_BAD)
+			return 0;	/* lsnconn.c closes the client */
 		memmove(fz_in, fz_in + off, in_len - off);
 		in_len -= off;
 		/* the buffer can always take the rest of a frame */

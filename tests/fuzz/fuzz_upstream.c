@@ -3,7 +3,7 @@
  * fuzz_upstream.c: libFuzzer target for what an upstream sends once TLS
  * is up: the plaintext stream of a DoT connection, reassembled by
  * upconn.c's uc_feed() (records cut anywhere, messages whole in a record
- * or gathered), each message matched by upstream.c's up_match() against
+ * or gathered), each message matched by upmatch.c's um_match() against
  * the slots in flight, and a matched answer edited for its client as
  * listen.c's lsn_answer() does (ID, question case, OPT, truncation to the
  * client's UDP size).
@@ -17,7 +17,7 @@
  *
  * Contracts checked: uc_feed() consumes 1..len bytes (it pauses only
  * for the big buffer another connection holds: never here); a message it
- * reports lies inside the stream or its own buffer; up_match() returns
+ * reports lies inside the stream or its own buffer; um_match() returns
  * only a slot that is live, sent on this connection, with the same
  * question; an answer once matched never matches again; the client's
  * copy parses, carries the client's ID and fits its UDP size.
@@ -29,7 +29,7 @@
 #include "dnsedit.h"
 #include "qtab.h"
 #include "upconn.h"
-#include "upstream.h"
+#include "upmatch.h"
 
 #define FZ_SLOTS	16
 #define FZ_CHECK(c) do {						\
@@ -122,8 +122,8 @@ fz_answer(struct uc *u, uint8_t *msg, size_t len)
 	int i;
 
 	FZ_CHECK(u == &fz_uc);
-	if ((i = up_match(&fz_qt, u->idx, msg, len, &m)) < 0) {
-		FZ_CHECK(i == UP_MATCH_NONE || i == UP_MATCH_MISMATCH);
+	if ((i = um_match(&fz_qt, u->idx, msg, len, &m)) < 0) {
+		FZ_CHECK(i == UM_NONE || i == UM_MISMATCH);
 		return;
 	}
 	q = &fz_qt.slot[i];

@@ -7,7 +7,7 @@
 #     (the frame never completes): at most source_tcp stay, and another
 #     allowed client's TCP query is answered within 1 s;
 #   - bytes that never make a frame do not restart the idle timer: the
-#     trickling connections are closed after 10 s (LSN_TCP_IDLE_MS);
+#     trickling connections are closed after 10 s (LC_TCP_IDLE_MS);
 #   - half a frame and EOF: closed at once, not at the idle timeout;
 #   - the pool full of slow connections from several sources, or of
 #     clients that never read their answers: a newcomer takes the place

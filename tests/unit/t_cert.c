@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * t_cert.c: cert.c (DER walker, validity times, SPKI pins, the policy
- * wrapper driven the way the engine drives it) and ta.c (PEM decoding,
- * ta_init).  No sockets.  The certificates are our own test data, made
- * once with openssl ca; tests/unit/t_tls.c uses the same PKI.
+ * wrapper driven the way the engine drives it), der.c (the fields of a
+ * whole certificate, dates) and ta.c (PEM decoding, ta_init).  No
+ * sockets.  The certificates are our own test data, made once with
+ * openssl ca; tests/unit/t_tls.c uses the same PKI.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cert.h"
+#include "der.h"
 #include "ta.h"
 #include "t.h"
 
@@ -463,7 +465,7 @@ check_pin(const char *pem, const char *hex)
 	size_t len;
 
 	pem_der(pem, &d);
-	T_EQ_INT(cert_find_spki(d.b, d.len, &spki, &len), 0);
+	T_EQ_INT(der_find_spki(d.b, d.len, &spki, &len), 0);
 	T_ASSERT(spki > d.b && spki + len < d.b + d.len);
 	T_EQ_INT(spki[0], 0x30);
 	br_sha256_init(&h);
@@ -504,8 +506,8 @@ t_truncated(void)
 			if ((p = malloc(l == 0 ? 1 : l)) == NULL)
 				T_FAIL("malloc");
 			memcpy(p, d.b, l);
-			if (cert_find_spki(p, l, &spki, &sl) != -1 ||
-			    cert_find_validity(p, l, &nb, &na) != -1) {
+			if (der_find_spki(p, l, &spki, &sl) != -1 ||
+			    der_find_validity(p, l, &nb, &na) != -1) {
 				free(p);
 				T_FAIL("cert %zu accepted at length %zu", i, l);
 			}
@@ -513,8 +515,8 @@ t_truncated(void)
 		}
 		/* a trailing byte is not a certificate either */
 		d.b[d.len] = 0;
-		T_EQ_INT(cert_find_spki(d.b, d.len + 1, &spki, &sl), -1);
-		T_EQ_INT(cert_find_validity(d.b, d.len, &nb, &na), 0);
+		T_EQ_INT(der_find_spki(d.b, d.len + 1, &spki, &sl), -1);
+		T_EQ_INT(der_find_validity(d.b, d.len, &nb, &na), 0);
 	}
 	return 0;
 }
@@ -537,7 +539,7 @@ t_validity_real(void)
 
 	for (i = 0; i < nitems(v); i++) {
 		pem_der(v[i].pem, &d);
-		T_EQ_INT(cert_find_validity(d.b, d.len, &nb, &na), 0);
+		T_EQ_INT(der_find_validity(d.b, d.len, &nb, &na), 0);
 		T_EQ_INT(nb, v[i].nb);
 		T_EQ_INT(na, v[i].na);
 	}
@@ -633,7 +635,7 @@ t_validity_forms(void)
 	for (i = 0; i < nitems(v); i++) {
 		len = skeleton(buf, v[i].tag, v[i].s);
 		nb = na = -1;
-		r = cert_find_validity(buf, len, &nb, &na);
+		r = der_find_validity(buf, len, &nb, &na);
 		if (r != (v[i].ok ? 0 : -1))
 			T_FAIL("\"%s\": want %s, got %d", v[i].s,
 			    v[i].ok ? "ok" : "-1", r);
@@ -647,7 +649,7 @@ t_validity_forms(void)
 		const uint8_t *spki;
 		size_t sl;
 
-		T_EQ_INT(cert_find_spki(buf, len, &spki, &sl), 0);
+		T_EQ_INT(der_find_spki(buf, len, &spki, &sl), 0);
 		T_EQ_HEX(spki, sl, (const uint8_t *)"\x30\x02\x05\x00", 4);
 	}
 	return 0;
@@ -669,25 +671,25 @@ t_der_lengths(void)
 	buf[2] = 0x00;
 	buf[3] = (uint8_t)cl;
 	memcpy(buf + 4, sk + 2, cl);
-	T_EQ_INT(cert_find_validity(buf, cl + 4, &nb, &na), 0);
+	T_EQ_INT(der_find_validity(buf, cl + 4, &nb, &na), 0);
 	T_EQ_INT(nb, 0);
 	/* indefinite length */
 	buf[1] = 0x80;
-	T_EQ_INT(cert_find_validity(buf, cl + 4, &nb, &na), -1);
+	T_EQ_INT(der_find_validity(buf, cl + 4, &nb, &na), -1);
 	/* five length bytes */
 	buf[1] = 0x85;
-	T_EQ_INT(cert_find_validity(buf, cl + 4, &nb, &na), -1);
+	T_EQ_INT(der_find_validity(buf, cl + 4, &nb, &na), -1);
 	/* length past the end */
 	buf[1] = 0x82;
 	buf[3] = (uint8_t)(cl + 1);
-	T_EQ_INT(cert_find_validity(buf, cl + 4, &nb, &na), -1);
+	T_EQ_INT(der_find_validity(buf, cl + 4, &nb, &na), -1);
 	/* high tag number form */
 	buf[3] = (uint8_t)cl;
 	buf[0] = 0x3f;
-	T_EQ_INT(cert_find_validity(buf, cl + 4, &nb, &na), -1);
+	T_EQ_INT(der_find_validity(buf, cl + 4, &nb, &na), -1);
 	/* a tag other than SEQUENCE */
 	buf[0] = 0x31;
-	T_EQ_INT(cert_find_validity(buf, cl + 4, &nb, &na), -1);
+	T_EQ_INT(der_find_validity(buf, cl + 4, &nb, &na), -1);
 	return 0;
 }
 
@@ -740,7 +742,7 @@ t_time_floor(void)
 	return r;
 }
 
-/* cert_fmt_date: the civil date of a time, as `date -u +%F` prints it. */
+/* der_fmt_date: the civil date of a time, as `date -u +%F` prints it. */
 static int
 t_fmt_date(void)
 {
@@ -761,19 +763,19 @@ t_fmt_date(void)
 		{ 253402300800, "9999-12-31" },	/* clamped */
 		{ -5, "1970-01-01" },		/* clamped */
 	};
-	char buf[CERT_DATE_LEN], prev[CERT_DATE_LEN];
+	char buf[DER_DATE_LEN], prev[DER_DATE_LEN];
 	int64_t day;
 	size_t i;
 	int y, m, d, py, pm, pd, mlen;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		cert_fmt_date(v[i].t, buf);
+		der_fmt_date(v[i].t, buf);
 		T_EQ_STR(buf, v[i].want);
 	}
 	/* every day to 2200 follows the one before it */
-	cert_fmt_date(0, prev);
+	der_fmt_date(0, prev);
 	for (day = 1; day < 84000; day++) {
-		cert_fmt_date(day * 86400 + day % 86400, buf);
+		der_fmt_date(day * 86400 + day % 86400, buf);
 		if (sscanf(prev, "%d-%d-%d", &py, &pm, &pd) != 3 ||
 		    sscanf(buf, "%d-%d-%d", &y, &m, &d) != 3)
 			T_FAIL("day %lld: \"%s\" after \"%s\"", (long long)day,
