@@ -20,6 +20,7 @@
 
 #include "cert.h"
 #include "der.h"
+#include "fmt.h"
 
 /* The walk (struct cert_walk) of one certificate. */
 enum { W_CERT, W_TBS, W_HDR, W_BODY, W_DONE };
@@ -125,8 +126,8 @@ cert_errstr(const struct cert_ctx *cx)
 		return "certificate ok";
 	if ((s = why_text(cx->why)) != NULL)
 		return s;
-	snprintf(buf, sizeof(buf), "certificate invalid (BearSSL error %u)",
-	    cx->br_err);
+	fmt_snprintf(buf, sizeof(buf),
+	    "certificate invalid (BearSSL error %u)", cx->br_err);
 	return buf;
 }
 

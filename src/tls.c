@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "tls.h"
 #include "tlsname.h"
@@ -544,7 +545,7 @@ tls_link_errstr(const struct tls_link *l)
 	if (l->start_err == -1)
 		return "no server name, or too long";
 	if (l->start_err != 0) {
-		snprintf(buf, sizeof(buf), "no entropy (getrandom: %s)",
+		fmt_snprintf(buf, sizeof(buf), "no entropy (getrandom: %s)",
 		    log_errstr(l->start_err));
 		return buf;
 	}
@@ -564,7 +565,7 @@ tls_link_errstr(const struct tls_link *l)
 	if (err >= BR_ERR_SEND_FATAL_ALERT) {
 		err -= BR_ERR_SEND_FATAL_ALERT;
 		s = tn_alert(err);
-		snprintf(buf, sizeof(buf), "sent alert %d%s%s%s", err,
+		fmt_snprintf(buf, sizeof(buf), "sent alert %d%s%s%s", err,
 		    s != NULL ? " (" : "", s != NULL ? s : "",
 		    s != NULL ? ")" : "");
 		return buf;
@@ -572,8 +573,8 @@ tls_link_errstr(const struct tls_link *l)
 	if (err >= BR_ERR_RECV_FATAL_ALERT) {
 		err -= BR_ERR_RECV_FATAL_ALERT;
 		s = tn_alert(err);
-		snprintf(buf, sizeof(buf), "alert %d from peer%s%s%s", err,
-		    s != NULL ? " (" : "", s != NULL ? s : "",
+		fmt_snprintf(buf, sizeof(buf), "alert %d from peer%s%s%s",
+		    err, s != NULL ? " (" : "", s != NULL ? s : "",
 		    s != NULL ? ")" : "");
 		return buf;
 	}
@@ -582,7 +583,7 @@ tls_link_errstr(const struct tls_link *l)
 		return cert_errstr(l->cert);
 	if ((s = tn_engine_err(err)) != NULL)
 		return s;
-	snprintf(buf, sizeof(buf), "TLS error %d", err);
+	fmt_snprintf(buf, sizeof(buf), "TLS error %d", err);
 	return buf;
 }
 

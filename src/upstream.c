@@ -19,6 +19,7 @@
 
 #include "cert.h"
 #include "dns.h"
+#include "fmt.h"
 #include "inherit.h"
 #include "log.h"
 #include "loop.h"
@@ -151,7 +152,7 @@ up_init(const struct conf *c, struct qt *t, const struct up_cbs *cb)
 			a->u = &c->up[i];
 			a->idx = (int)(a - addrs);
 			a->sa = c->up[i].addr[j];
-			snprintf(a->name, sizeof(a->name), "%s (%s)",
+			fmt_snprintf(a->name, sizeof(a->name), "%s (%s)",
 			    addr_str(&a->sa, as, sizeof(as)),
 			    c->up[i].auth_name);
 			a->n_conn = (int)c->connections;
@@ -259,7 +260,7 @@ addr_failed(struct up_addr *a, const char *why, enum uc_fail kind)
 
 	a->n.failures++;
 	a->n.fail[kind]++;
-	snprintf(a->last_err, sizeof(a->last_err), "%s", why);
+	fmt_snprintf(a->last_err, sizeof(a->last_err), "%s", why);
 	backoff = pol_failed(a->idx, now);
 	if (!a->is_down) {
 		a->is_down = 1;
@@ -698,7 +699,7 @@ up_carry(struct inh_wr *w)
 		a = &addrs[i];
 		memset(&c, 0, sizeof(c));
 		c.sa = a->sa;
-		snprintf(c.auth_name, sizeof(c.auth_name), "%s",
+		fmt_snprintf(c.auth_name, sizeof(c.auth_name), "%s",
 		    a->u->auth_name);
 		c.n = a->n;
 		pol_health_get(a->idx, &c.health);
