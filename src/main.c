@@ -12,6 +12,7 @@
 
 #include "cert.h"
 #include "conf.h"
+#include "fmt.h"
 #include "listen.h"
 #include "inherit.h"
 #include "log.h"
@@ -44,7 +45,11 @@ static struct qt	 qtab;
 static void
 usage(void)
 {
-	fprintf(stderr,
+	struct fmt_out err;
+	char buf[512];
+
+	fmt_out_err(&err, buf, sizeof(buf));
+	fmt_puts(&err,
 	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
 	    "       dotfwd -V | --version\n"
 	    "       dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] [-C CAFILE] "
@@ -59,16 +64,19 @@ usage(void)
 static int
 version(void)
 {
-	char date[CERT_DATE_LEN];
+	char date[CERT_DATE_LEN], buf[128];
+	struct fmt_out out;
 
-	if (DOTFWD_TIME_FLOOR <= 0) {
-		printf("dotfwd %s (no certificate clock floor)\n",
+	fmt_out_fd(&out, STDOUT_FILENO, buf, sizeof(buf));
+	if (DOTFWD_TIME_FLOOR <= 0)
+		fmt_printf(&out, "dotfwd %s (no certificate clock floor)\n",
 		    DOTFWD_VERSION);
-		return 0;
+	else {
+		cert_fmt_date(DOTFWD_TIME_FLOOR, date);
+		fmt_printf(&out, "dotfwd %s (certificate clock floor %s)\n",
+		    DOTFWD_VERSION, date);
 	}
-	cert_fmt_date(DOTFWD_TIME_FLOOR, date);
-	printf("dotfwd %s (certificate clock floor %s)\n", DOTFWD_VERSION,
-	    date);
+	fmt_flush(&out);
 	return 0;
 }
 
@@ -127,7 +135,9 @@ int
 main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
+	struct fmt_out out, err;
 	struct up_cbs cbs;
+	char obuf[1024], ebuf[256];
 	int ch, check = 0, use_syslog = 0, verbose = 0, n, reloaded, synced = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
@@ -164,18 +174,22 @@ main(int argc, char **argv)
 		loop_block_signals(1);	/* until loop_signals() */
 		reload_init(argv, file, &conf);
 	}
-	n = conf_load(&conf, file, stderr);
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
+	n = conf_load(&conf, file, &err);
 	/* the server's certificate and key belong to the check (start-up
 	 * reads them in srv_init) */
 	if (n == 0 && check)
-		n = srv_check_files(&conf, stderr);
+		n = srv_check_files(&conf, &err);
 	if (check) {
-		if (n == 0 && verbose > 0)
-			conf_dump(&conf, stdout);
+		if (n == 0 && verbose > 0) {
+			fmt_out_fd(&out, STDOUT_FILENO, obuf, sizeof(obuf));
+			conf_dump(&conf, &out);
+			fmt_flush(&out);
+		}
 		return n == 0 ? 0 : 1;
 	}
 	if (n != 0) {
-		fprintf(stderr, "dotfwd: %s: %d error%s, not starting\n", file,
+		fmt_printf(&err, "dotfwd: %s: %d error%s, not starting\n", file,
 		    n, n == 1 ? "" : "s");
 		return EX_CONFIG_;
 	}
@@ -183,7 +197,7 @@ main(int argc, char **argv)
 	    verbose > 0 ? LOG_L_INFO + verbose : 0)));
 	/* a peer closing mid-write must not kill the process */
 	signal(SIGPIPE, SIG_IGN);
-	if (ta_init(conf.ca_file, stderr) == -1)
+	if (ta_init(conf.ca_file, &err) == -1)
 		return EX_CONFIG_;
 	/* relaxed "not yet valid" rule until the clock is known good */
 	cert_set_time_floor(DOTFWD_TIME_FLOOR);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fmt.h"
 #include "t.h"
 
 /* A valid upstream, appended so that the lines before it stay put. */
@@ -28,15 +29,10 @@ static char errbuf[16384];
 static int
 parse_len(const char *s, size_t len)
 {
-	FILE *f;
-	int n;
+	struct fmt_out e;
 
-	memset(errbuf, 0, sizeof(errbuf));
-	if ((f = fmemopen(errbuf, sizeof(errbuf) - 1, "w")) == NULL)
-		abort();
-	n = conf_parse(&c, "t.conf", s, len, f);
-	fclose(f);
-	return n;
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	return conf_parse(&c, "t.conf", s, len, &e);
 }
 
 static int
@@ -1010,7 +1006,7 @@ static int
 t_dump(void)
 {
 	static char out1[8192], out2[8192];
-	FILE *f;
+	struct fmt_out o;
 
 	T_EQ_INT(parse("config dotfwd main\n"
 	    "list listen 127.0.0.1:53\n"
@@ -1026,11 +1022,9 @@ t_dump(void)
 	    "option cert /c\n"
 	    "option key /k\n"
 	    "option backend ::1\n"), 0);
-	memset(out1, 0, sizeof(out1));
-	f = fmemopen(out1, sizeof(out1) - 1, "w");
-	T_ASSERT(f != NULL);
-	conf_dump(&c, f);
-	fclose(f);
+	fmt_out_mem(&o, out1, sizeof(out1));
+	conf_dump(&c, &o);
+	T_EQ_INT(o.cut, 0);
 	T_EQ_STR(out1,
 	    "config dotfwd 'main'\n"
 	    "\tlist listen '127.0.0.1:53'\n"
@@ -1071,11 +1065,8 @@ t_dump(void)
 	/* the dump reads back to the same configuration */
 	T_EQ_INT(parse(out1), 0);
 	T_NOMSG();
-	memset(out2, 0, sizeof(out2));
-	f = fmemopen(out2, sizeof(out2) - 1, "w");
-	T_ASSERT(f != NULL);
-	conf_dump(&c, f);
-	fclose(f);
+	fmt_out_mem(&o, out2, sizeof(out2));
+	conf_dump(&c, &o);
 	T_EQ_STR(out2, out1);
 	return 0;
 }
@@ -1206,14 +1197,13 @@ static int
 t_load(void)
 {
 	char path[] = "/tmp/t_conf.XXXXXX";
-	FILE *f, *e;
+	struct fmt_out e;
+	char junk[64];
+	FILE *f;
 	int fd, n;
 
-	memset(errbuf, 0, sizeof(errbuf));
-	e = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	T_ASSERT(e != NULL);
-	n = conf_load(&c, "/nonexistent/dotfwd", e);
-	fclose(e);
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	n = conf_load(&c, "/nonexistent/dotfwd", &e);
 	T_EQ_INT(n, 1);
 	T_EQ_STR(errbuf, "/nonexistent/dotfwd: cannot open: no such file or "
 	    "directory\n");
@@ -1224,29 +1214,21 @@ t_load(void)
 	T_ASSERT(f != NULL);
 	fputs("config dotfwd main\n\toption padding 7x\n" UP, f);
 	fclose(f);
-	memset(errbuf, 0, sizeof(errbuf));
-	e = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	T_ASSERT(e != NULL);
-	n = conf_load(&c, path, e);
-	fclose(e);
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	n = conf_load(&c, path, &e);
 	T_EQ_INT(n, 1);
 	T_ASSERT(strncmp(errbuf, path, strlen(path)) == 0);
 	T_MSG(":2: invalid padding '7x': expected an integer 0..512\n");
 	T_EQ_STR(c.file, path);
 	/* reloading from c->file itself */
-	e = fopen("/dev/null", "w");
-	T_ASSERT(e != NULL);
-	T_EQ_INT(conf_load(&c, c.file, e), 1);
-	fclose(e);
+	fmt_out_mem(&e, junk, sizeof(junk));
+	T_EQ_INT(conf_load(&c, c.file, &e), 1);
 	T_EQ_STR(c.file, path);
 	unlink(path);
 
 	/* a directory opens but cannot be read */
-	memset(errbuf, 0, sizeof(errbuf));
-	e = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	T_ASSERT(e != NULL);
-	n = conf_load(&c, "/", e);
-	fclose(e);
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	n = conf_load(&c, "/", &e);
 	T_EQ_INT(n, 1);
 	T_ASSERT(strncmp(errbuf, "/: cannot ", 10) == 0);
 	return 0;
