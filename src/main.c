@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "opt.h"
 #include "priv.h"
 #include "qtab.h"
 #include "query.h"
@@ -34,7 +35,7 @@
 #define UNPRIV_USER	"dotfwd"
 #define UNPRIV_FALLBACK	"nobody"
 
-static void	usage(void) DEAD;
+static void	usage(const char *, const struct opt_args *) DEAD;
 static void	on_signal(int);
 static int	status_main(int, char **);
 static int	version(void);
@@ -42,13 +43,16 @@ static int	version(void);
 static struct conf	 conf;	/* big: keep it off the stack */
 static struct qt	 qtab;
 
+/* After what getopt(3) would have said, when it was a bad option. */
 static void
-usage(void)
+usage(const char *argv0, const struct opt_args *g)
 {
 	struct fmt_out err;
 	char buf[512];
 
 	fmt_out_err(&err, buf, sizeof(buf));
+	if (g->why != NULL)
+		fmt_printf(&err, "%s: %s: %c\n", argv0, g->why, g->opt);
 	fmt_puts(&err,
 	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
 	    "       dotfwd -V | --version\n"
@@ -119,15 +123,16 @@ static int
 status_main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	while ((ch = opt_getopt(&g, argc, argv, "c:")) != -1) {
 		if (ch != 'c')
-			usage();
-		file = optarg;
+			usage(argv[0], &g);
+		file = g.arg;
 	}
-	if (optind != argc)
-		usage();
+	if (g.ind != argc)
+		usage(argv[0], &g);
 	return st_status_query(file);
 }
 
@@ -135,6 +140,7 @@ int
 main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
 	struct fmt_out out, err;
 	struct up_cbs cbs;
 	char obuf[1024], ebuf[256];
@@ -147,10 +153,10 @@ main(int argc, char **argv)
 		return status_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
 		return query_main(argc - 1, argv + 1, DEFAULT_CONF);
-	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
+	while ((ch = opt_getopt(&g, argc, argv, "c:stvV")) != -1) {
 		switch (ch) {
 		case 'c':
-			file = optarg;
+			file = g.arg;
 			break;
 		case 's':
 			use_syslog = 1;
@@ -164,11 +170,11 @@ main(int argc, char **argv)
 		case 'V':
 			return version();
 		default:
-			usage();
+			usage(argv[0], &g);
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (g.ind != argc)
+		usage(argv[0], &g);
 
 	if (!check) {
 		loop_block_signals(1);	/* until loop_signals() */

@@ -409,3 +409,51 @@ pin_text(const uint8_t *b, char *buf, size_t cap)
 	}
 	buf[o] = '\0';
 }
+
+/* see opt.h */
+int
+opt_getopt(struct opt_args *g, int argc, char *const *argv,
+    const char *spec)
+{
+	const char *a, *d;
+	int c;
+
+	g->arg = NULL;
+	if (g->ind >= argc || (a = argv[g->ind]) == NULL)
+		return -1;
+	if (g->pos == 0) {
+		if (a[0] != '-' || a[1] == '\0')
+			return -1;		/* an operand, or "-" */
+		if (a[1] == '-' && a[2] == '\0') {
+			g->ind++;		/* "--" ends the options */
+			return -1;
+		}
+		g->pos = 1;
+	}
+	c = (unsigned char)a[g->pos++];
+	if (a[g->pos] == '\0') {
+		g->ind++;
+		g->pos = 0;
+	}
+	d = c == ':' ? NULL : strchr(spec, c);
+	if (d == NULL) {
+		g->opt = c;
+		g->why = "unrecognized option";
+		return '?';
+	}
+	if (d[1] == ':') {
+		/* the rest of this word, else the next word */
+		if (g->pos != 0) {
+			g->arg = (char *)a + g->pos;
+			g->ind++;
+			g->pos = 0;
+		} else if (g->ind < argc)
+			g->arg = argv[g->ind++];
+		else {
+			g->opt = c;
+			g->why = "option requires an argument";
+			return '?';
+		}
+	}
+	return c;
+}

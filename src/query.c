@@ -48,7 +48,7 @@ struct q_item {
 	uint8_t		 wire[DNS_NAME_WIRE_MAX];
 };
 
-static void	usage(void) DEAD;
+static void	usage(const char *, const struct opt_args *) DEAD;
 static int	add_item(const char *, const char *, const char *, int);
 static char	*word(char **);
 static void	*grow(void *, size_t, size_t);
@@ -90,10 +90,13 @@ static uint64_t		 t_first, t_last;
 static uint32_t		 n_rcode[17];
 static struct fmt_out	*qout, *qerr;	/* stdout, stderr: query_main's */
 
+/* After what getopt(3) would have said, when it was a bad option. */
 static void
-usage(void)
+usage(const char *argv0, const struct opt_args *g)
 {
-	fmt_printf(qerr, "usage: dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] "
+	if (g->why != NULL)
+		fmt_printf(qerr, "%s: %s: %c\n", argv0, g->why, g->opt);
+	fmt_puts(qerr, "usage: dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] "
 	    "[-C CAFILE] [-p PIN] [-k]\n"
 	    "                    [-t TYPE] [-f NAMESFILE] [-c FILE] "
 	    "[NAME [TYPE]]\n");
@@ -515,7 +518,9 @@ query_main(int argc, char **argv, const char *conf_path)
 	const struct conf_upstream *up = NULL;
 	char as[ADDR_STR_CAP], ip[ADDR_STR_CAP];
 	char obuf[Q_OUT_CAP], ebuf[Q_ERRBUF_CAP];
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
 	struct fmt_out o, e;
+	const char *argv0;
 	struct addr sa;
 	int ch, i, r, named = 0;
 
@@ -526,23 +531,23 @@ query_main(int argc, char **argv, const char *conf_path)
 	qout = &o;
 	qerr = &e;
 
-	while ((ch = getopt(argc, argv, "s:n:C:p:kt:f:c:")) != -1) {
+	while ((ch = opt_getopt(&g, argc, argv, "s:n:C:p:kt:f:c:")) != -1) {
 		switch (ch) {
 		case 's':
-			srv = optarg;
+			srv = g.arg;
 			break;
 		case 'n':
-			auth = optarg;
+			auth = g.arg;
 			break;
 		case 'C':
-			cafile = optarg;
+			cafile = g.arg;
 			break;
 		case 'p':
 			if (n_pin == Q_MAX_PINS ||
-			    opt_set(&pin_row, pins, n_pin, optarg) != OPT_OK) {
+			    opt_set(&pin_row, pins, n_pin, g.arg) != OPT_OK) {
 				fmt_printf(qerr, "dotfwd query: -p %s: "
 				    "expected sha256/ and the base64 of 32 "
-				    "bytes (at most %d pins)\n", optarg,
+				    "bytes (at most %d pins)\n", g.arg,
 				    Q_MAX_PINS);
 				return EX_USAGE_;
 			}
@@ -552,22 +557,23 @@ query_main(int argc, char **argv, const char *conf_path)
 			insecure = 1;
 			break;
 		case 't':
-			type = optarg;
+			type = g.arg;
 			break;
 		case 'f':
-			file = optarg;
+			file = g.arg;
 			break;
 		case 'c':
-			conf_path = optarg;
+			conf_path = g.arg;
 			break;
 		default:
-			usage();
+			usage(argv[0], &g);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	argv0 = argv[0];
+	argc -= g.ind;
+	argv += g.ind;
 	if (argc > 2 || (file != NULL && argc > 0))
-		usage();
+		usage(argv0, &g);
 	if (argc > 0) {
 		name = argv[0];
 		named = 1;

@@ -6,7 +6,6 @@
  * uci_free() releases together (mem_temp pages); nothing else allocates.
  */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "fmt.h"
+#include "opt.h"
 #include "t.h"
 
 /* A valid upstream, appended so that the lines before it stay put. */
@@ -1234,7 +1235,57 @@ t_load(void)
 	return 0;
 }
 
+/* opt_getopt() over argv (NULL-terminated): "c" for an option, "c=ARG"
+ * with its argument, "?c:WHY" for an error, then "#N" the index of the
+ * first operand, all joined by blanks. */
+static const char *
+getopt_trace(char **argv, const char *spec)
+{
+	static char buf[256];
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
+	struct fmt_out o;
+	int argc, ch;
+
+	for (argc = 0; argv[argc] != NULL; argc++)
+		continue;
+	fmt_out_mem(&o, buf, sizeof(buf));
+	while ((ch = opt_getopt(&g, argc, argv, spec)) != -1) {
+		if (ch == '?')
+			fmt_printf(&o, "?%c:%s ", g.opt, g.why);
+		else if (g.arg != NULL)
+			fmt_printf(&o, "%c=%s ", ch, g.arg);
+		else
+			fmt_printf(&o, "%c ", ch);
+	}
+	fmt_printf(&o, "#%d", g.ind);
+	return buf;
+}
+
+/* The command line's options: what musl's getopt(3) returns and says. */
+static int
+t_getopt(void)
+{
+	char *a1[] = { "p", "-t", "-vv", "-cFILE", "-c", "F2", "x", "-t",
+	    NULL };
+	char *a2[] = { "p", "-tvc", "F", "--", "-t", NULL };
+	char *a3[] = { "p", "-x", "-t:", "-", "-t", NULL };
+	char *a4[] = { "p", "-tc", NULL };
+	char *a5[] = { "p", NULL };
+	char *a6[] = { "p", "-c", "-t", "--", NULL };
+
+	T_EQ_STR(getopt_trace(a1, "c:tv"), "t v v c=FILE c=F2 #6");
+	T_EQ_STR(getopt_trace(a2, "c:tv"), "t v c=F #4");
+	T_EQ_STR(getopt_trace(a3, "c:tv"),
+	    "?x:unrecognized option t ?::unrecognized option #3");
+	T_EQ_STR(getopt_trace(a4, "c:tv"),
+	    "t ?c:option requires an argument #2");
+	T_EQ_STR(getopt_trace(a5, "c:tv"), "#1");
+	T_EQ_STR(getopt_trace(a6, "c:tv"), "c=-t #4");
+	return 0;
+}
+
 static const struct t_case cases[] = {
+	{ "getopt", t_getopt },
 	{ "defaults", t_defaults },
 	{ "minimal", t_minimal },
 	{ "tok_concat", t_tok_concat },
