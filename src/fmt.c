@@ -388,6 +388,10 @@ fmt_bug(const char *file, int line, const char *cond)
 
 	n = fmt_snprintf(buf, sizeof(buf), "dotfwd: BUG at %s:%d: %s\n",
 	    file, line, cond);
-	(void)!write(STDERR_FILENO, buf, MIN(n, sizeof(buf) - 1));
+	if (n >= sizeof(buf)) {
+		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';	/* cut, but still a line */
+	}
+	(void)!write(STDERR_FILENO, buf, n);
 	abort();
 }

@@ -4,6 +4,8 @@
  * daemon uses, compared with the C library's snprintf as the oracle;
  * truncation and the would-be length; the two sinks.
  */
+#include <sys/wait.h>
+
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -191,6 +193,35 @@ t_sink_fd(void)
 	return 0;
 }
 
+/* BUG_ON: one line on stderr, then abort(). */
+static int
+t_bug_on(void)
+{
+	char got[256], want[256];
+	int p[2], st, line;
+	ssize_t n;
+	pid_t pid;
+
+	T_ASSERT(pipe(p) == 0);
+	line = __LINE__ + 3;
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDERR_FILENO);
+		BUG_ON(1 + 1 == 2);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], got, sizeof(got) - 1);
+	close(p[0]);
+	T_ASSERT(waitpid(pid, &st, 0) == pid);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	T_ASSERT(n > 0);
+	got[n] = '\0';
+	snprintf(want, sizeof(want), "dotfwd: BUG at %s:%d: 1 + 1 == 2\n",
+	    __FILE__, line);
+	T_EQ_STR(got, want);
+	return 0;
+}
+
 static const struct t_case cases[] = {
 	{ "conversions",	t_conversions },
 	{ "flags_width",	t_flags_width },
@@ -200,6 +231,7 @@ static const struct t_case cases[] = {
 	{ "sink_mem",		t_sink_mem },
 	{ "sink_long",		t_sink_long },
 	{ "sink_fd",		t_sink_fd },
+	{ "bug_on",		t_bug_on },
 };
 
 T_MAIN("fmt", cases)
