@@ -60,12 +60,17 @@ O		:= $(BUILDDIR)/$(BUILD_NAME)
 CFLAGS		?= $(CFLAGS_BOARD)
 LDFLAGS		?= $(LDFLAGS_BOARD)
 
-# The boards we ship from (NO_MALLOC = yes) link dotfwd without malloc:
-# every byte is mem.c's, so anything that pulls in the allocator (a libc
-# function that uses it) fails the link on __wrap_malloc & co.
-NO_MALLOC_LDFLAGS = $(if $(filter yes,$(NO_MALLOC)),$(foreach f,malloc \
-		  calloc realloc free aligned_alloc posix_memalign memalign, \
-		  -Wl,--wrap=$(f)))
+# The boards we ship from (LIBC_DIET = yes) link dotfwd without the C
+# library's allocator (every byte is mem.c's) and without its printf
+# family, stdio output, strerror and getopt (fmt.c, log.c and opt.c do
+# that work in a few KB): anything that pulls one of them back in, in our
+# code or through another libc function, fails the link on __wrap_NAME.
+LIBC_BANNED	= malloc calloc realloc free aligned_alloc posix_memalign \
+		  memalign printf fprintf dprintf sprintf snprintf vprintf \
+		  vfprintf vdprintf vsprintf vsnprintf puts fputs fputc putc \
+		  putchar fwrite fflush strerror perror getopt
+LIBC_DIET_LDFLAGS = $(if $(filter yes,$(LIBC_DIET)),$(foreach f, \
+		  $(LIBC_BANNED),-Wl,--wrap=$(f)))
 
 WARN		= -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 		  -Wmissing-prototypes -Wsign-compare -Wformat=2
@@ -267,7 +272,7 @@ endif
 # ---- flag stamps: rewritten only when the flags change, so a change of
 # CC/CFLAGS/BOARD settings rebuilds what it affects and nothing else.
 FLAGS_SIG	= $(CC) | $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(BEARSSL_LIBS) | \
-		  $(LINK_OBJS) | \
+		  $(LINK_OBJS) | $(LIBC_DIET_LDFLAGS) | \
 		  $(DO_STRIP)
 BR_FLAGS_SIG	= $(CC) | $(AR) | $(BR_CFLAGS) | $(BR_DIR)
 HOST_FLAGS_SIG	= $(HOSTCC) | $(HOST_CFLAGS) | $(BR_DIR)
@@ -307,7 +312,7 @@ $(O)/ta_builtin.o: $(O)/ta_builtin.c $(HDRS) $(O)/flags $(TOOLCHAIN) \
 
 $(O)/dotfwd.elf: $(OBJS) $(LINK_OBJS) $(BR_LIB) $(O)/flags
 	$(call msg,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LINK_OBJS) \
-	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) $(NO_MALLOC_LDFLAGS) \
+	    $(BEARSSL_LIBS) $(ALL_LDFLAGS) $(LIBC_DIET_LDFLAGS) \
 	    -Wl,-Map=$(O)/dotfwd.map
 
 # Stripped on the project's own boards; a caller's toolchain (custom
@@ -539,7 +544,7 @@ print-env:
 	@printf "%s='%s'\n" O '$(O)' QEMU '$(QEMU)' CROSS '$(CROSS)' \
 	    STATIC '$(STATIC)' STRIPPED '$(if $(DO_STRIP),yes,no)' \
 	    FP_CHECK '$(FP_CHECK)' UNIT_TESTS '$(UNIT_TESTS)' \
-	    SIZE_BUDGET '$(SIZE_BUDGET)' NO_MALLOC '$(NO_MALLOC)' \
+	    SIZE_BUDGET '$(SIZE_BUDGET)' LIBC_DIET '$(LIBC_DIET)' \
 	    PKGS '$(sort $(foreach n,$(NEEDS) $(TEST_NEEDS),$(lastword $(subst :, ,$(n)))))'
 
 # For tests/openwrt: the version and the certificate clock floor.

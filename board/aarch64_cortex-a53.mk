@@ -13,7 +13,7 @@ STRIP		= $(CROSS)strip
 CFLAGS_BOARD	= $(SIZE_CFLAGS) -mcpu=cortex-a53
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS)
 STATIC		= yes
-NO_MALLOC	= yes
+LIBC_DIET	= yes
 QEMU		= qemu-aarch64-static -cpu cortex-a53
 NEEDS		= aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
 TEST_NEEDS	= qemu-aarch64-static:qemu-user-static

@@ -14,7 +14,7 @@ CFLAGS_BOARD	= $(SIZE_CFLAGS) -mcpu=cortex-a7 -mfpu=neon-vfpv4
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS)
 ABI_FLAGS	= -mfloat-abi=hard
 STATIC		= yes
-NO_MALLOC	= yes
+LIBC_DIET	= yes
 QEMU		= qemu-arm-static -cpu cortex-a7
 # FPU instructions are expected; tests/run.sh checks the hard-float ABI.
 FP_CHECK	= armhf

@@ -14,7 +14,7 @@ CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc -mips16 -minterlink-mi
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,--no-warn-mismatch
 ABI_FLAGS	= -msoft-float
 STATIC		= yes
-NO_MALLOC	= yes
+LIBC_DIET	= yes
 QEMU		= qemu-mips-static -cpu 24Kc
 FP_CHECK	= mips
 # yes: link board/softfp-trap.c (no FPU instruction left; %f would abort).

@@ -8,5 +8,5 @@ STRIP		= strip
 CFLAGS_BOARD	= $(SIZE_CFLAGS)
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS) $(if $(filter x86_64,$(HOST_ARCH)),-Wl$(,)-z$(,)noseparate-code)
 STATIC		= yes
-NO_MALLOC	= yes
+LIBC_DIET	= yes
 NEEDS		= musl-gcc:musl-tools

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "fmt.h"
 
 static void	fmt_ip4(const uint8_t *, char *, size_t);
 static void	fmt_ip6(const uint8_t *, char *, size_t);
@@ -141,7 +142,7 @@ addr_eq(const struct addr *a, const struct addr *b)
 static void
 fmt_ip4(const uint8_t *a, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	fmt_snprintf(buf, cap, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
 static void
@@ -152,8 +153,8 @@ fmt_ip6(const uint8_t *a, char *buf, size_t cap)
 	int i, j, best = -1, best_len = 1;
 
 	if (addr_is_v4mapped(a)) {
-		snprintf(buf, cap, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14],
-		    a[15]);
+		fmt_snprintf(buf, cap, "::ffff:%u.%u.%u.%u", a[12], a[13],
+		    a[14], a[15]);
 		return;
 	}
 	for (i = 0; i < 8; i++)
@@ -170,11 +171,11 @@ fmt_ip6(const uint8_t *a, char *buf, size_t cap)
 	buf[0] = '\0';
 	for (i = 0; i < 8 && o < cap; ) {
 		if (i == best) {
-			o += (size_t)snprintf(buf + o, cap - o, "::");
+			o += fmt_snprintf(buf + o, cap - o, "::");
 			i += best_len;
 			continue;
 		}
-		o += (size_t)snprintf(buf + o, cap - o, "%s%x",
+		o += fmt_snprintf(buf + o, cap - o, "%s%x",
 		    i > 0 && i != best + best_len ? ":" : "", w[i]);
 		i++;
 	}
@@ -197,7 +198,7 @@ addr_net_str(const struct addr_net *n, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN + 1];
 
-	snprintf(buf, cap, "%s/%d", addr_ip_str(n->family, n->addr, ip,
+	fmt_snprintf(buf, cap, "%s/%d", addr_ip_str(n->family, n->addr, ip,
 	    sizeof(ip)), n->prefix);
 	return buf;
 }
@@ -216,7 +217,7 @@ addr_host_str(const struct sockaddr *sa, char *buf, size_t cap)
 		memcpy(&sin6, sa, sizeof(sin6));
 		addr_ip_str(AF_INET6, sin6.sin6_addr.s6_addr, buf, cap);
 	} else
-		snprintf(buf, cap, "?");
+		fmt_snprintf(buf, cap, "?");
 	return buf;
 }
 
@@ -228,12 +229,13 @@ addr_str(const struct addr *a, char *buf, size_t cap)
 
 	if (a->u.sa.sa_family == AF_INET) {
 		fmt_ip4((const uint8_t *)&a->u.sin.sin_addr, ip, sizeof(ip));
-		snprintf(buf, cap, "%s:%u", ip, ntohs(a->u.sin.sin_port));
+		fmt_snprintf(buf, cap, "%s:%u", ip, ntohs(a->u.sin.sin_port));
 	} else if (a->u.sa.sa_family == AF_INET6) {
 		fmt_ip6(a->u.sin6.sin6_addr.s6_addr, ip, sizeof(ip));
-		snprintf(buf, cap, "[%s]:%u", ip, ntohs(a->u.sin6.sin6_port));
+		fmt_snprintf(buf, cap, "[%s]:%u", ip,
+		    ntohs(a->u.sin6.sin6_port));
 	} else
-		snprintf(buf, cap, "?");
+		fmt_snprintf(buf, cap, "?");
 	return buf;
 }
 

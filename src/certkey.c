@@ -14,6 +14,7 @@
 
 #include "certkey.h"
 #include "der.h"
+#include "fmt.h"
 #include "log.h"
 
 #define CK_READ_CHUNK	1024	/* files are streamed, never held whole */
@@ -130,7 +131,7 @@ walk_file(struct walk *w, const char *path, br_sha256_context *h,
 	int fd, e, done = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(why, cap, "cannot open: %s", log_errstr(errno));
+		fmt_snprintf(why, cap, "cannot open: %s", log_errstr(errno));
 		return -1;
 	}
 	br_pem_decoder_init(&w->pem);
@@ -141,13 +142,14 @@ walk_file(struct walk *w, const char *path, br_sha256_context *h,
 		if (n == -1) {
 			e = errno;
 			close(fd);
-			snprintf(why, cap, "cannot read: %s", log_errstr(e));
+			fmt_snprintf(why, cap, "cannot read: %s",
+			    log_errstr(e));
 			return -1;
 		}
 		total += (size_t)n;
 		if (total > CK_FILE_MAX) {
 			close(fd);
-			snprintf(why, cap, "too big (over %d bytes)",
+			fmt_snprintf(why, cap, "too big (over %d bytes)",
 			    CK_FILE_MAX);
 			return -1;
 		}
@@ -172,7 +174,7 @@ walk_file(struct walk *w, const char *path, br_sha256_context *h,
 				break;
 			case BR_PEM_ERROR:
 				close(fd);
-				snprintf(why, cap, "not a PEM file");
+				fmt_snprintf(why, cap, "not a PEM file");
 				return -1;
 			default:
 				break;
@@ -181,7 +183,7 @@ walk_file(struct walk *w, const char *path, br_sha256_context *h,
 	}
 	close(fd);
 	if (w->in_obj) {
-		snprintf(why, cap, "a PEM block does not end");
+		fmt_snprintf(why, cap, "a PEM block does not end");
 		return -1;
 	}
 	return 0;
@@ -269,7 +271,7 @@ ck_load(struct ck_pair *p, const char *cert, const char *key, int *which,
 	if (w.err == NULL && p->cred.n_chain == 0)
 		w.err = "no CERTIFICATE block in it";
 	if (w.err != NULL) {
-		snprintf(why, cap, "%s", w.err);
+		fmt_snprintf(why, cap, "%s", w.err);
 		return -1;
 	}
 
@@ -284,7 +286,7 @@ ck_load(struct ck_pair *p, const char *cert, const char *key, int *which,
 	if (w.err == NULL && (bad = check_pair(p)) != NULL)
 		w.err = bad;
 	if (w.err != NULL) {
-		snprintf(why, cap, "%s", w.err);
+		fmt_snprintf(why, cap, "%s", w.err);
 		return -1;
 	}
 	br_sha256_out(&h, p->digest);

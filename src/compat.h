@@ -28,12 +28,11 @@
 
 /* Broken invariant: log file:line and abort, in release builds too. */
 #define BUG_ON(c) do {							\
-	if (c) {							\
-		fprintf(stderr, "dotfwd: BUG at %s:%d: %s\n",		\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
+	if (c)								\
+		fmt_bug(__FILE__, __LINE__, #c);			\
 } while (0)
+/* "dotfwd: BUG at FILE:LINE: COND" to stderr, then abort() (fmt.c). */
+void	fmt_bug(const char *file, int line, const char *cond) DEAD;
 
 /*
  * Decimal digits only (no sign, blank or "0x"), at most 10 of them, the

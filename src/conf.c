@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "fmt.h"
 #include "log.h"
 #include "mem.h"
 #include "opt.h"
@@ -124,8 +124,8 @@ static void	 apply_opt(struct uci *, const struct opt_row *,
 		    const struct uci_opt *, void *, const char *);
 static int	 set_value(struct uci *, const struct opt_row *,
 		    const struct uci_val *, void *, int, const char *);
-static void	 put_quoted(FILE *, const char *);
-static void	 dump_section(FILE *, const struct opt_row *, size_t,
+static void	 put_quoted(struct fmt_out *, const char *);
+static void	 dump_section(struct fmt_out *, const struct opt_row *, size_t,
 		    const void *);
 
 static void
@@ -384,20 +384,20 @@ set_value(struct uci *u, const struct opt_row *t, const struct uci_val *v,
 
 /* uci_escape: single quotes, and ' written as '\'' */
 static void
-put_quoted(FILE *out, const char *s)
+put_quoted(struct fmt_out *out, const char *s)
 {
-	putc('\'', out);
+	fmt_putc(out, '\'');
 	for (; *s != '\0'; s++) {
 		if (*s == '\'')
-			fputs("'\\''", out);
+			fmt_puts(out, "'\\''");
 		else
-			putc(*s, out);
+			fmt_putc(out, *s);
 	}
-	putc('\'', out);
+	fmt_putc(out, '\'');
 }
 
 static void
-dump_section(FILE *out, const struct opt_row *tab, size_t n,
+dump_section(struct fmt_out *out, const struct opt_row *tab, size_t n,
     const void *base)
 {
 	char v[OPT_TEXT_CAP];
@@ -407,11 +407,11 @@ dump_section(FILE *out, const struct opt_row *tab, size_t n,
 	for (i = 0; i < n; i++) {
 		cnt = opt_count(&tab[i], base);
 		for (k = 0; k < cnt; k++) {
-			fprintf(out, "\t%s %s ", opt_is_list(&tab[i]) ?
+			fmt_printf(out, "\t%s %s ", opt_is_list(&tab[i]) ?
 			    "list" : "option", tab[i].name);
 			put_quoted(out, opt_text(&tab[i], base, k, v,
 			    sizeof(v)));
-			putc('\n', out);
+			fmt_putc(out, '\n');
 		}
 	}
 }
@@ -422,24 +422,24 @@ dump_section(FILE *out, const struct opt_row *tab, size_t n,
 
 /* see conf.h */
 void
-conf_dump(const struct conf *c, FILE *out)
+conf_dump(const struct conf *c, struct fmt_out *out)
 {
 	int i;
 
-	fprintf(out, "config dotfwd 'main'\n");
+	fmt_printf(out, "config dotfwd 'main'\n");
 	dump_section(out, main_opts, nitems(main_opts), c);
 	for (i = 0; i < c->n_up; i++) {
-		fprintf(out, "\nconfig upstream");
+		fmt_printf(out, "\nconfig upstream");
 		if (c->up[i].name[0] != '@') {
-			putc(' ', out);
+			fmt_putc(out, ' ');
 			put_quoted(out, c->up[i].name);
 		}
-		putc('\n', out);
+		fmt_putc(out, '\n');
 		dump_section(out, upstream_opts, nitems(upstream_opts),
 		    &c->up[i]);
 	}
 	if (c->srv.present) {
-		fprintf(out, "\nconfig server\n");
+		fmt_printf(out, "\nconfig server\n");
 		dump_section(out, server_opts, nitems(server_opts), &c->srv);
 	}
 }
@@ -455,7 +455,7 @@ conf_defaults(struct conf *c)
 /* see conf.h */
 int
 conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
-    FILE *err)
+    struct fmt_out *err)
 {
 	char saved[CONF_PATH_CAP];
 	struct uci *u;
@@ -468,12 +468,12 @@ conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
 	conf_defaults(c);
 	copy_str(c->file, sizeof(c->file), name);
 	if (len > CONF_FILE_MAX) {
-		fprintf(err, "%s: too big (over %d bytes)\n", name,
+		fmt_printf(err, "%s: too big (over %d bytes)\n", name,
 		    CONF_FILE_MAX);
 		return 1;
 	}
 	if ((u = uci_parse(name, buf, len)) == NULL) {
-		fprintf(err, "%s: out of memory\n", name);
+		fmt_printf(err, "%s: out of memory\n", name);
 		return 1;
 	}
 	if (uci_is_usable(u))
@@ -486,7 +486,7 @@ conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
 
 /* see conf.h */
 int
-conf_load(struct conf *c, const char *path, FILE *err)
+conf_load(struct conf *c, const char *path, struct fmt_out *err)
 {
 	char saved[CONF_PATH_CAP];
 	char *buf;
@@ -501,12 +501,13 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	conf_defaults(c);
 	copy_str(c->file, sizeof(c->file), path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fprintf(err, "%s: cannot open: %s\n", path, log_errstr(errno));
+		fmt_printf(err, "%s: cannot open: %s\n", path,
+		    log_errstr(errno));
 		return 1;
 	}
 	if ((buf = mem_temp(CONF_FILE_MAX + 1)) == NULL) {
 		close(fd);
-		fprintf(err, "%s: out of memory\n", path);
+		fmt_printf(err, "%s: out of memory\n", path);
 		return 1;
 	}
 	/* one byte more than allowed tells "too big" */
@@ -515,7 +516,7 @@ conf_load(struct conf *c, const char *path, FILE *err)
 		if (k == -1 && errno == EINTR)
 			continue;
 		if (k == -1) {
-			fprintf(err, "%s: cannot read: %s\n", path,
+			fmt_printf(err, "%s: cannot read: %s\n", path,
 			    log_errstr(errno));
 			close(fd);
 			mem_temp_free(buf);
@@ -526,7 +527,7 @@ conf_load(struct conf *c, const char *path, FILE *err)
 	close(fd);
 	if (n > CONF_FILE_MAX) {
 		mem_temp_free(buf);
-		fprintf(err, "%s: too big (over %d bytes)\n", path,
+		fmt_printf(err, "%s: too big (over %d bytes)\n", path,
 		    CONF_FILE_MAX);
 		return 1;
 	}
@@ -537,7 +538,7 @@ conf_load(struct conf *c, const char *path, FILE *err)
 
 /* see conf.h */
 void
-conf_schema(FILE *out)
+conf_schema(struct fmt_out *out)
 {
 	const struct opt_row *t;
 	const char *const *e, *d;
@@ -546,20 +547,20 @@ conf_schema(FILE *out)
 	for (i = 0; i < nitems(tables); i++) {
 		for (k = 0; k < tables[i].n; k++) {
 			t = &tables[i].rows[k];
-			fprintf(out, "%s %s %s", tables[i].type, t->name,
+			fmt_printf(out, "%s %s %s", tables[i].type, t->name,
 			    opt_kind_name(t->kind));
 			if (t->kind == OPT_UINT)
-				fprintf(out, " %u %u", (unsigned)t->lo,
+				fmt_printf(out, " %u %u", (unsigned)t->lo,
 				    (unsigned)t->hi);
 			for (e = t->names; e != NULL && *e != NULL; e++)
-				fprintf(out, " %s", *e);
+				fmt_printf(out, " %s", *e);
 			/* list items are comma-separated: no item has one */
 			if (t->def != NULL) {
-				fputs(" default=", out);
+				fmt_puts(out, " default=");
 				for (d = t->def; *d != '\0'; d++)
-					putc(*d == ' ' ? ',' : *d, out);
+					fmt_putc(out, *d == ' ' ? ',' : *d);
 			}
-			fputc('\n', out);
+			fmt_putc(out, '\n');
 		}
 	}
 }

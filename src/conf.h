@@ -11,6 +11,8 @@
 #include "addr.h"
 #include "compat.h"
 
+struct fmt_out;		/* fmt.h */
+
 /* Bounds; each keeps a config and its structs small and fixed. */
 #define CONF_MAX_LISTEN		16	/* listen addresses per section */
 #define CONF_MAX_ALLOW		32	/* allow prefixes */
@@ -85,18 +87,18 @@ void	conf_defaults(struct conf *);
  * "FILE:LINE: warning: message\n").  Returns the number of errors: 0 means
  * the configuration is valid and complete.  May malloc (start-up only).
  */
-int	conf_load(struct conf *c, const char *path, FILE *err);
+int	conf_load(struct conf *c, const char *path, struct fmt_out *err);
 
 /* The same on a buffer; 'name' is used as FILE in messages. */
 int	conf_parse(struct conf *c, const char *name, const char *buf,
-	    size_t len, FILE *err);
+	    size_t len, struct fmt_out *err);
 
 /*
  * Print the effective configuration in uci's own format
  * (config/option/list, values single-quoted): `dotfwd -t -v` output and
  * the golden files of tests/conf.
  */
-void	conf_dump(const struct conf *c, FILE *out);
+void	conf_dump(const struct conf *c, struct fmt_out *out);
 
 /*
  * The option table, one line per option: "SECTION NAME TYPE [LO HI]
@@ -104,6 +106,6 @@ void	conf_dump(const struct conf *c, FILE *out);
  * address address_list cidr_list pin_list; a list default has its items
  * separated by commas.  For the LuCI page's test.
  */
-void	conf_schema(FILE *out);
+void	conf_schema(struct fmt_out *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "dns.h"
 #include "dnsprint.h"
+#include "fmt.h"
 
 #define DP_TTL_WIDTH	8
 
@@ -47,14 +48,16 @@ static const char *const opcodes[] = { "QUERY", "IQUERY", "STATUS", NULL,
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void	print_opt(FILE *, const uint8_t *, size_t, uint16_t, uint32_t);
+static void	print_opt(struct fmt_out *, const uint8_t *, size_t, uint16_t,
+		    uint32_t);
 static uint16_t	skip_rr(struct dns_rd *, size_t *, uint16_t *);
-static void	print_rr(FILE *, struct dns_rd *);
-static int	rdata(FILE *, const uint8_t *, size_t, size_t, const char *);
-static void	put_hex(FILE *, const uint8_t *, size_t);
-static void	put_b64(FILE *, const uint8_t *, size_t);
-static void	put_string(FILE *, const uint8_t *, size_t);
-static void	put_time(FILE *, uint32_t);
+static void	print_rr(struct fmt_out *, struct dns_rd *);
+static int	rdata(struct fmt_out *, const uint8_t *, size_t, size_t,
+		    const char *);
+static void	put_hex(struct fmt_out *, const uint8_t *, size_t);
+static void	put_b64(struct fmt_out *, const uint8_t *, size_t);
+static void	put_string(struct fmt_out *, const uint8_t *, size_t);
+static void	put_time(struct fmt_out *, uint32_t);
 static int	ieq(const char *, const char *, size_t);
 
 /* ASCII case-insensitive: s and t equal over n bytes (t upper case). */
@@ -93,7 +96,7 @@ dp_type_name(unsigned type, char *buf, size_t cap)
 	for (i = 0; i < nitems(types); i++)
 		if (types[i].type == type)
 			return types[i].name;
-	snprintf(buf, cap, "TYPE%u", type);
+	fmt_snprintf(buf, cap, "TYPE%u", type);
 	return buf;
 }
 
@@ -103,7 +106,7 @@ dp_rcode_name(unsigned rcode, char *buf, size_t cap)
 {
 	if (rcode < nitems(rcodes) && rcodes[rcode] != NULL)
 		return rcodes[rcode];
-	snprintf(buf, cap, "RCODE%u", rcode);
+	fmt_snprintf(buf, cap, "RCODE%u", rcode);
 	return buf;
 }
 
@@ -186,16 +189,16 @@ dp_base64(const uint8_t *in, size_t len, char *out, size_t cap)
 }
 
 static void
-put_hex(FILE *out, const uint8_t *p, size_t n)
+put_hex(struct fmt_out *out, const uint8_t *p, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		fprintf(out, "%02X", p[i]);
+		fmt_printf(out, "%02X", p[i]);
 }
 
 static void
-put_b64(FILE *out, const uint8_t *p, size_t n)
+put_b64(struct fmt_out *out, const uint8_t *p, size_t n)
 {
 	char buf[4 * 48 / 3 + 4];
 	size_t k;
@@ -204,32 +207,32 @@ put_b64(FILE *out, const uint8_t *p, size_t n)
 	for (; n > 0; p += k, n -= k) {
 		k = MIN(n, 48);
 		dp_base64(p, k, buf, sizeof(buf));
-		fputs(buf, out);
+		fmt_puts(out, buf);
 	}
 }
 
 /* A character-string, quoted, '"' and '\' escaped, others as \DDD. */
 static void
-put_string(FILE *out, const uint8_t *p, size_t n)
+put_string(struct fmt_out *out, const uint8_t *p, size_t n)
 {
 	size_t i;
 
-	putc('"', out);
+	fmt_putc(out, '"');
 	for (i = 0; i < n; i++) {
 		if (p[i] == '"' || p[i] == '\\')
-			fprintf(out, "\\%c", p[i]);
+			fmt_printf(out, "\\%c", p[i]);
 		else if (p[i] < 0x20 || p[i] >= 0x7f)
-			fprintf(out, "\\%03u", p[i]);
+			fmt_printf(out, "\\%03u", p[i]);
 		else
-			putc(p[i], out);
+			fmt_putc(out, p[i]);
 	}
-	putc('"', out);
+	fmt_putc(out, '"');
 }
 
 /* RRSIG times: YYYYMMDDHHMMSS UTC (RFC 4034 3.2); civil date from days
  * since 1970 in 32-bit integers (to 2106). */
 static void
-put_time(FILE *out, uint32_t t)
+put_time(struct fmt_out *out, uint32_t t)
 {
 	uint32_t z = t / 86400 + 719468, era = z / 146097, doe, yoe, doy, mp;
 	uint32_t s = t % 86400, y, m, d;
@@ -241,7 +244,7 @@ put_time(FILE *out, uint32_t t)
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
-	fprintf(out, "%04u%02u%02u%02u%02u%02u", y, m, d, s / 3600,
+	fmt_printf(out, "%04u%02u%02u%02u%02u%02u", y, m, d, s / 3600,
 	    s / 60 % 60, s % 60);
 }
 
@@ -251,7 +254,7 @@ put_time(FILE *out, uint32_t t)
  * Returns 0, or -1 when the bytes do not fit the layout.
  */
 static int
-rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
+rdata(struct fmt_out *out, const uint8_t *msg, size_t off, size_t n,
     const char *layout)
 {
 	char name[DP_NAME_CAP], tb[16];
@@ -264,7 +267,7 @@ rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
 	r.off = off;
 	for (f = layout; *f != '\0' && r.err == 0; f++) {
 		if (out != NULL && f != layout)
-			putc(' ', out);
+			fmt_putc(out, ' ');
 		k = end - r.off;
 		switch (*f) {
 		case 'a':
@@ -272,13 +275,14 @@ rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
 			k = *f == 'a' ? 4 : 16;
 			dns_rd_skip(&r, k);
 			if (out != NULL && r.err == 0)
-				fputs(addr_ip_str(k == 4 ? AF_INET : AF_INET6,
-				    msg + r.off - k, name, sizeof(name)), out);
+				fmt_puts(out, addr_ip_str(k == 4 ? AF_INET :
+				    AF_INET6, msg + r.off - k, name,
+				    sizeof(name)));
 			break;
 		case 'n':
 			dns_rd_name(&r, name, sizeof(name));
 			if (out != NULL && r.err == 0)
-				fputs(name, out);
+				fmt_puts(out, name);
 			break;
 		case '1':
 		case '2':
@@ -290,17 +294,17 @@ rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
 			if (out == NULL || r.err != 0)
 				break;
 			if (*f == 'y')
-				fputs(dp_type_name(v, tb, sizeof(tb)), out);
+				fmt_puts(out, dp_type_name(v, tb, sizeof(tb)));
 			else if (*f == 'T')
 				put_time(out, v);
 			else
-				fprintf(out, "%u", v);
+				fmt_printf(out, "%u", v);
 			break;
 		case 'c':
 			k = dns_rd_u8(&r);
 			dns_rd_skip(&r, k);
 			if (out != NULL && r.err == 0)
-				fprintf(out, "%.*s", (int)k,
+				fmt_printf(out, "%.*s", (int)k,
 				    (const char *)msg + r.off - k);
 			break;
 		case 'C':
@@ -310,7 +314,7 @@ rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
 				if (out == NULL || r.err != 0)
 					continue;
 				if (v > 0)
-					putc(' ', out);
+					fmt_putc(out, ' ');
 				put_string(out, msg + r.off - k, k);
 			}
 			break;
@@ -330,7 +334,7 @@ rdata(FILE *out, const uint8_t *msg, size_t off, size_t n,
 
 /* One RR (not OPT) at the cursor, as a zone file line. */
 static void
-print_rr(FILE *out, struct dns_rd *r)
+print_rr(struct fmt_out *out, struct dns_rd *r)
 {
 	char name[DP_NAME_CAP], tb[16];
 	uint16_t type, class, rdlen;
@@ -346,33 +350,33 @@ print_rr(FILE *out, struct dns_rd *r)
 	dns_rd_skip(r, rdlen);
 	if (r->err != 0)
 		return;
-	fprintf(out, "%s\t%s%u\t", name, strlen(name) < DP_TTL_WIDTH ?
+	fmt_printf(out, "%s\t%s%u\t", name, strlen(name) < DP_TTL_WIDTH ?
 	    "\t" : "", ttl);
 	if (class == 1)
-		fputs("IN", out);
+		fmt_puts(out, "IN");
 	else
-		fprintf(out, "CLASS%u", class);
-	fprintf(out, "\t%s\t", dp_type_name(type, tb, sizeof(tb)));
+		fmt_printf(out, "CLASS%u", class);
+	fmt_printf(out, "\t%s\t", dp_type_name(type, tb, sizeof(tb)));
 	for (i = 0; i < nitems(types) && types[i].type != type; i++)
 		continue;
 	if (i == nitems(types) || types[i].rdata == NULL ||
 	    rdata(NULL, r->buf, off, rdlen, types[i].rdata) == -1) {
-		fprintf(out, "\\# %u ", rdlen);
+		fmt_printf(out, "\\# %u ", rdlen);
 		put_hex(out, r->buf + off, rdlen);
 	} else
 		(void)rdata(out, r->buf, off, rdlen, types[i].rdata);
-	putc('\n', out);
+	fmt_putc(out, '\n');
 }
 
 /* The OPT RR's fields and options (RFC 6891 6.1.3), dig style. */
 static void
-print_opt(FILE *out, const uint8_t *p, size_t rdlen, uint16_t size,
+print_opt(struct fmt_out *out, const uint8_t *p, size_t rdlen, uint16_t size,
     uint32_t ttl)
 {
 	size_t i, k;
 	uint16_t code;
 
-	fprintf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s; "
+	fmt_printf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s; "
 	    "udp: %u\n", (unsigned)(ttl >> 16 & 0xff),
 	    (ttl & DNS_EDNS_DO) ? " do" : "", size);
 	for (i = 0; i + DNS_OPTION_HDR_LEN <= rdlen; i += k) {
@@ -382,17 +386,17 @@ print_opt(FILE *out, const uint8_t *p, size_t rdlen, uint16_t size,
 		if (k > rdlen - i)
 			break;
 		if (code == DNS_OPT_KEEPALIVE && k == 2)
-			fprintf(out, "; TCP-KEEPALIVE: %u.%u secs\n",
+			fmt_printf(out, "; TCP-KEEPALIVE: %u.%u secs\n",
 			    dns_get16(p + i) / 10, dns_get16(p + i) % 10);
 		else if (code == DNS_OPT_PADDING)
-			fprintf(out, "; PADDING: %zu bytes\n", k);
+			fmt_printf(out, "; PADDING: %zu bytes\n", k);
 		else {
-			fprintf(out, "; OPT=%u: ", code);
+			fmt_printf(out, "; OPT=%u: ", code);
 			put_hex(out, p + i, k);
-			putc('\n', out);
+			fmt_putc(out, '\n');
 		}
 	}
-	putc('\n', out);
+	fmt_putc(out, '\n');
 }
 
 /* Skip one RR at the cursor; its type, and where its RDATA is. */
@@ -412,7 +416,7 @@ skip_rr(struct dns_rd *r, size_t *rd, uint16_t *rdlen)
 
 /* see dnsprint.h */
 int
-dp_print(FILE *out, const uint8_t *msg, size_t len)
+dp_print(struct fmt_out *out, const uint8_t *msg, size_t len)
 {
 	static const char *const sect[] = { "ANSWER", "AUTHORITY",
 	    "ADDITIONAL" };
@@ -432,7 +436,8 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 	for (i = 0; i < 6; i++)
 		h[i] = dns_rd_u16(&r);
 	if (r.err != 0) {
-		fprintf(out, ";; a message of %zu bytes: no DNS header\n", len);
+		fmt_printf(out, ";; a message of %zu bytes: no DNS header\n",
+		    len);
 		return -1;
 	}
 	/* find the OPT: its TTL has the extended rcode's upper bits */
@@ -450,17 +455,17 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 		}
 	}
 	op = DNS_F_OPCODE(h[1]);
-	fprintf(out, ";; ->>HEADER<<- opcode: ");
+	fmt_printf(out, ";; ->>HEADER<<- opcode: ");
 	if (op < nitems(opcodes) && opcodes[op] != NULL)
-		fputs(opcodes[op], out);
+		fmt_puts(out, opcodes[op]);
 	else
-		fprintf(out, "OPCODE%u", op);
-	fprintf(out, ", status: %s, id: %u\n;; flags:",
+		fmt_printf(out, "OPCODE%u", op);
+	fmt_printf(out, ", status: %s, id: %u\n;; flags:",
 	    dp_rcode_name(rcode, tb, sizeof(tb)), h[0]);
 	for (i = 0; i < nitems(flags); i++)
 		if (h[1] & flags[i].bit)
-			fputs(flags[i].name, out);
-	fprintf(out, "; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: "
+			fmt_puts(out, flags[i].name);
+	fmt_printf(out, "; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: "
 	    "%u\n\n", h[2], h[3], h[4], h[5]);
 	if (opt != 0) {
 		o = r;
@@ -471,13 +476,13 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 		    dns_get16(msg + rd - 4));
 	}
 
-	fputs(";; QUESTION SECTION:\n", out);
+	fmt_puts(out, ";; QUESTION SECTION:\n");
 	for (i = 0; i < h[2] && r.err == 0; i++) {
 		dns_rd_name(&r, name, sizeof(name));
 		rd = dns_rd_u16(&r);
 		rdlen = dns_rd_u16(&r);
 		if (r.err == 0)
-			fprintf(out, ";%s\t\t\t%s\t%s\n", name, rdlen == 1 ?
+			fmt_printf(out, ";%s\t\t\t%s\t%s\n", name, rdlen == 1 ?
 			    "IN" : "?", dp_type_name((unsigned)rd, tb,
 			    sizeof(tb)));
 	}
@@ -489,12 +494,12 @@ dp_print(FILE *out, const uint8_t *msg, size_t len)
 				continue;
 			}
 			if (!shown++)
-				fprintf(out, "\n;; %s SECTION:\n", sect[k]);
+				fmt_printf(out, "\n;; %s SECTION:\n", sect[k]);
 			print_rr(out, &r);
 		}
 	}
 	if (r.err != 0) {
-		fprintf(out, ";; malformed message (at byte %zu of %zu)\n",
+		fmt_printf(out, ";; malformed message (at byte %zu of %zu)\n",
 		    r.off, len);
 		return -1;
 	}

@@ -4,12 +4,14 @@
  * way dig shows them: the header and its flags, the OPT pseudosection,
  * every section in zone-file form (RFC 1035 5.1; unknown types as RFC
  * 3597 \# data); type and rcode names both ways; names to wire form.
- * Writes only to the FILE it is given; knows no socket.
+ * Writes only to the fmt.h sink it is given; knows no socket.
  */
 #ifndef DNSPRINT_H
 #define DNSPRINT_H
 
 #include "compat.h"
+
+struct fmt_out;		/* fmt.h */
 
 #define DP_NAME_CAP	1024	/* a name in text, every byte escaped */
 
@@ -35,6 +37,6 @@ void	dp_base64(const uint8_t *in, size_t len, char *out, size_t cap);
  * last section.  Returns 0, or -1 when the message is malformed (what
  * could be read is printed, then a line saying where it broke).
  */
-int	dp_print(FILE *out, const uint8_t *msg, size_t len);
+int	dp_print(struct fmt_out *out, const uint8_t *msg, size_t len);
 
 #endif

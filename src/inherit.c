@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "inherit.h"
 #include "log.h"
 
@@ -251,26 +252,19 @@ inh_format(char *buf, size_t cap, uint64_t start_ms, int clock_synced,
     int sfd, const struct inh_drain *dr, int n_dr, const int *fds, int n_fds)
 {
 	size_t len;
-	int i, n;
+	int i;
 
 	BUG_ON(cap < INH_VAR_CAP || n_fds > INH_MAX_FDS ||
 	    n_dr > INH_MAX_DRAINS);
-	n = snprintf(buf, cap, "%s=%" PRIu64 " %d", INH_ENV, start_ms,
+	len = fmt_snprintf(buf, cap, "%s=%" PRIu64 " %d", INH_ENV, start_ms,
 	    clock_synced != 0);
-	len = (size_t)n;
-	if (sfd != -1) {
-		n = snprintf(buf + len, cap - len, " s%d", sfd);
-		len += (size_t)n;
-	}
-	for (i = 0; i < n_dr; i++) {
-		n = snprintf(buf + len, cap - len, " d%d.%d", dr[i].pid,
-		    dr[i].fd);
-		len += (size_t)n;
-	}
-	for (i = 0; i < n_fds; i++) {
-		n = snprintf(buf + len, cap - len, " %d", fds[i]);
-		len += (size_t)n;
-	}
+	if (sfd != -1)
+		len += fmt_snprintf(buf + len, cap - len, " s%d", sfd);
+	for (i = 0; i < n_dr; i++)
+		len += fmt_snprintf(buf + len, cap - len, " d%d.%d",
+		    dr[i].pid, dr[i].fd);
+	for (i = 0; i < n_fds; i++)
+		len += fmt_snprintf(buf + len, cap - len, " %d", fds[i]);
 }
 
 static uint64_t

@@ -13,11 +13,13 @@
 #include "cert.h"
 #include "conf.h"
 #include "der.h"
+#include "fmt.h"
 #include "listen.h"
 #include "inherit.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "opt.h"
 #include "priv.h"
 #include "qtab.h"
 #include "query.h"
@@ -34,7 +36,7 @@
 #define UNPRIV_USER	"dotfwd"
 #define UNPRIV_FALLBACK	"nobody"
 
-static void	usage(void) DEAD;
+static void	usage(const char *, const struct opt_args *) DEAD;
 static void	on_signal(int);
 static int	status_main(int, char **);
 static int	version(void);
@@ -42,10 +44,17 @@ static int	version(void);
 static struct conf	 conf;	/* big: keep it off the stack */
 static struct qt	 qtab;
 
+/* After what getopt(3) would have said, when it was a bad option. */
 static void
-usage(void)
+usage(const char *argv0, const struct opt_args *g)
 {
-	fprintf(stderr,
+	struct fmt_out err;
+	char buf[512];
+
+	fmt_out_err(&err, buf, sizeof(buf));
+	if (g->why != NULL)
+		fmt_printf(&err, "%s: %s: %c\n", argv0, g->why, g->opt);
+	fmt_puts(&err,
 	    "usage: dotfwd [-c FILE] [-t] [-s] [-v]...\n"
 	    "       dotfwd -V | --version\n"
 	    "       dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] [-C CAFILE] "
@@ -60,16 +69,19 @@ usage(void)
 static int
 version(void)
 {
-	char date[DER_DATE_LEN];
+	char date[DER_DATE_LEN], buf[128];
+	struct fmt_out out;
 
-	if (DOTFWD_TIME_FLOOR <= 0) {
-		printf("dotfwd %s (no certificate clock floor)\n",
+	fmt_out_fd(&out, STDOUT_FILENO, buf, sizeof(buf));
+	if (DOTFWD_TIME_FLOOR <= 0)
+		fmt_printf(&out, "dotfwd %s (no certificate clock floor)\n",
 		    DOTFWD_VERSION);
-		return 0;
+	else {
+		der_fmt_date(DOTFWD_TIME_FLOOR, date);
+		fmt_printf(&out, "dotfwd %s (certificate clock floor %s)\n",
+		    DOTFWD_VERSION, date);
 	}
-	der_fmt_date(DOTFWD_TIME_FLOOR, date);
-	printf("dotfwd %s (certificate clock floor %s)\n", DOTFWD_VERSION,
-	    date);
+	fmt_flush(&out);
 	return 0;
 }
 
@@ -112,15 +124,16 @@ static int
 status_main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
 	int ch;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	while ((ch = opt_getopt(&g, argc, argv, "c:")) != -1) {
 		if (ch != 'c')
-			usage();
-		file = optarg;
+			usage(argv[0], &g);
+		file = g.arg;
 	}
-	if (optind != argc)
-		usage();
+	if (g.ind != argc)
+		usage(argv[0], &g);
 	return st_status_query(file);
 }
 
@@ -128,7 +141,10 @@ int
 main(int argc, char **argv)
 {
 	const char *file = DEFAULT_CONF;
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
+	struct fmt_out out, err;
 	struct up_cbs cbs;
+	char obuf[1024], ebuf[256];
 	int ch, check = 0, use_syslog = 0, verbose = 0, n, reloaded, synced = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
@@ -138,10 +154,10 @@ main(int argc, char **argv)
 		return status_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
 		return query_main(argc - 1, argv + 1, DEFAULT_CONF);
-	while ((ch = getopt(argc, argv, "c:stvV")) != -1) {
+	while ((ch = opt_getopt(&g, argc, argv, "c:stvV")) != -1) {
 		switch (ch) {
 		case 'c':
-			file = optarg;
+			file = g.arg;
 			break;
 		case 's':
 			use_syslog = 1;
@@ -155,28 +171,32 @@ main(int argc, char **argv)
 		case 'V':
 			return version();
 		default:
-			usage();
+			usage(argv[0], &g);
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (g.ind != argc)
+		usage(argv[0], &g);
 
 	if (!check) {
 		loop_block_signals(1);	/* until loop_signals() */
 		reload_init(argv, file, &conf);
 	}
-	n = conf_load(&conf, file, stderr);
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
+	n = conf_load(&conf, file, &err);
 	/* the server's certificate and key belong to the check (start-up
 	 * reads them in srv_init) */
 	if (n == 0 && check)
-		n = srv_check_files(&conf, stderr);
+		n = srv_check_files(&conf, &err);
 	if (check) {
-		if (n == 0 && verbose > 0)
-			conf_dump(&conf, stdout);
+		if (n == 0 && verbose > 0) {
+			fmt_out_fd(&out, STDOUT_FILENO, obuf, sizeof(obuf));
+			conf_dump(&conf, &out);
+			fmt_flush(&out);
+		}
 		return n == 0 ? 0 : 1;
 	}
 	if (n != 0) {
-		fprintf(stderr, "dotfwd: %s: %d error%s, not starting\n", file,
+		fmt_printf(&err, "dotfwd: %s: %d error%s, not starting\n", file,
 		    n, n == 1 ? "" : "s");
 		return EX_CONFIG_;
 	}
@@ -184,7 +204,7 @@ main(int argc, char **argv)
 	    verbose > 0 ? LOG_L_INFO + verbose : 0)));
 	/* a peer closing mid-write must not kill the process */
 	signal(SIGPIPE, SIG_IGN);
-	if (ta_init(conf.ca_file, stderr) == -1)
+	if (ta_init(conf.ca_file, &err) == -1)
 		return EX_CONFIG_;
 	/* relaxed "not yet valid" rule until the clock is known good */
 	cert_set_time_floor(DOTFWD_TIME_FLOOR);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "fmt.h"
 #include "opt.h"
 
 #define PIN_PREFIX	"sha256/"
@@ -152,16 +153,16 @@ opt_text(const struct opt_row *r, const void *base, int i, char *buf,
 	switch (r->kind) {
 	case OPT_UINT:
 		memcpy(&u, f, sizeof(u));
-		snprintf(buf, cap, "%lu", (unsigned long)u);
+		fmt_snprintf(buf, cap, "%lu", (unsigned long)u);
 		break;
 	case OPT_BOOL:
 	case OPT_IGNORE:
 		memcpy(&x, f, sizeof(x));
-		snprintf(buf, cap, "%d", x != 0);
+		fmt_snprintf(buf, cap, "%d", x != 0);
 		break;
 	case OPT_ENUM:
 		memcpy(&x, f, sizeof(x));
-		snprintf(buf, cap, "%s", r->names[x]);
+		fmt_snprintf(buf, cap, "%s", r->names[x]);
 		break;
 	case OPT_PATH:
 	case OPT_HOST:
@@ -188,47 +189,47 @@ opt_hint(const struct opt_row *r, char *buf, size_t cap)
 
 	switch (r->kind) {
 	case OPT_UINT:
-		snprintf(buf, cap, "expected an integer %lu..%lu",
+		fmt_snprintf(buf, cap, "expected an integer %lu..%lu",
 		    (unsigned long)r->lo, (unsigned long)r->hi);
 		break;
 	case OPT_BOOL:
 	case OPT_IGNORE:
-		snprintf(buf, cap, "expected 1/0, yes/no, on/off, true/false "
-		    "or enabled/disabled");
+		fmt_snprintf(buf, cap, "expected 1/0, yes/no, on/off, "
+		    "true/false or enabled/disabled");
 		break;
 	case OPT_ENUM:
 		for (n = 0; r->names[n] != NULL; n++)
 			continue;
-		snprintf(buf, cap, "expected");
+		fmt_snprintf(buf, cap, "expected");
 		for (i = 0; i < n; i++)
-			snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s",
-			    i == 0 ? " " : i + 1 == n ? " or " : ", ",
+			fmt_snprintf(buf + strlen(buf), cap - strlen(buf),
+			    "%s%s", i == 0 ? " " : i + 1 == n ? " or " : ", ",
 			    r->names[i]);
 		break;
 	case OPT_PATH:
-		snprintf(buf, cap, "expected a path of at most %lu bytes, "
+		fmt_snprintf(buf, cap, "expected a path of at most %lu bytes, "
 		    "without control characters", (unsigned long)r->hi - 1);
 		break;
 	case OPT_HOST:
-		snprintf(buf, cap, "expected a DNS name such as "
+		fmt_snprintf(buf, cap, "expected a DNS name such as "
 		    "dns.example.net (letters, digits and '-')");
 		break;
 	case OPT_ADDR:
 	case OPT_ADDR_LIST:
 		if (r->port == 0)
-			snprintf(buf, cap, "expected ADDR:PORT, IPv6 as "
+			fmt_snprintf(buf, cap, "expected ADDR:PORT, IPv6 as "
 			    "[ADDR]:PORT");
 		else
-			snprintf(buf, cap, "expected an IP address with an "
+			fmt_snprintf(buf, cap, "expected an IP address with an "
 			    "optional :PORT (default %u), IPv6 as "
 			    "[ADDR]:PORT; names are not looked up", r->port);
 		break;
 	case OPT_NET_LIST:
-		snprintf(buf, cap, "expected an IPv4 or IPv6 address with an "
-		    "optional /PREFIX");
+		fmt_snprintf(buf, cap, "expected an IPv4 or IPv6 address "
+		    "with an optional /PREFIX");
 		break;
 	case OPT_PIN_LIST:
-		snprintf(buf, cap, "expected %s and the base64 of 32 bytes "
+		fmt_snprintf(buf, cap, "expected %s and the base64 of 32 bytes "
 		    "(%d characters)", PIN_PREFIX, PIN_B64_LEN);
 		break;
 	}
@@ -407,4 +408,52 @@ pin_text(const uint8_t *b, char *buf, size_t cap)
 		buf[o++] = j + 2 < 32 ? b64_chars[u & 63] : '=';
 	}
 	buf[o] = '\0';
+}
+
+/* see opt.h */
+int
+opt_getopt(struct opt_args *g, int argc, char *const *argv,
+    const char *spec)
+{
+	const char *a, *d;
+	int c;
+
+	g->arg = NULL;
+	if (g->ind >= argc || (a = argv[g->ind]) == NULL)
+		return -1;
+	if (g->pos == 0) {
+		if (a[0] != '-' || a[1] == '\0')
+			return -1;		/* an operand, or "-" */
+		if (a[1] == '-' && a[2] == '\0') {
+			g->ind++;		/* "--" ends the options */
+			return -1;
+		}
+		g->pos = 1;
+	}
+	c = (unsigned char)a[g->pos++];
+	if (a[g->pos] == '\0') {
+		g->ind++;
+		g->pos = 0;
+	}
+	d = c == ':' ? NULL : strchr(spec, c);
+	if (d == NULL) {
+		g->opt = c;
+		g->why = "unrecognized option";
+		return '?';
+	}
+	if (d[1] == ':') {
+		/* the rest of this word, else the next word */
+		if (g->pos != 0) {
+			g->arg = (char *)a + g->pos;
+			g->ind++;
+			g->pos = 0;
+		} else if (g->ind < argc)
+			g->arg = argv[g->ind++];
+		else {
+			g->opt = c;
+			g->why = "option requires an argument";
+			return '?';
+		}
+	}
+	return c;
 }

@@ -87,4 +87,23 @@ void	opt_hint(const struct opt_row *r, char *buf, size_t cap);
  * address address_list cidr_list pin_list. */
 const char *opt_kind_name(enum opt_kind);
 
+/*
+ * Command-line options as POSIX getopt(3) (and musl's, whose stdio
+ * messages it spares us), the state in *g instead of globals: zero *g
+ * and set g->ind to 1 first.  Returns the option character (its
+ * argument in g->arg), -1 at the first operand, at "-" or after "--"
+ * (g->ind: the operand), or '?' with g->why "unrecognized option" or
+ * "option requires an argument" and g->opt the character; the caller
+ * prints "ARGV0: WHY: C".  No I/O.
+ */
+struct opt_args {
+	int		 ind;		/* argv[ind]: the next to look at */
+	int		 pos;		/* in argv[ind] (0: not started) */
+	char		*arg;
+	int		 opt;
+	const char	*why;
+};
+int	opt_getopt(struct opt_args *g, int argc, char *const *argv,
+	    const char *spec);
+
 #endif

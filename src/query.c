@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include "dns.h"
 #include "dnsedit.h"
 #include "dnsprint.h"
+#include "fmt.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -38,6 +38,8 @@
 #define Q_LINE_CAP	1024	/* a line of the -f file */
 #define Q_ERR_CAP	320
 #define Q_PIN_CAP	(sizeof("sha256/") + 44)
+#define Q_OUT_CAP	2048	/* stdout's buffer: a few answers */
+#define Q_ERRBUF_CAP	256	/* stderr's: one message, mostly */
 #define EX_NOINPUT_	66
 
 struct q_item {
@@ -46,7 +48,7 @@ struct q_item {
 	uint8_t		 wire[DNS_NAME_WIRE_MAX];
 };
 
-static void	usage(void) DEAD;
+static void	usage(const char *, const struct opt_args *) DEAD;
 static int	add_item(const char *, const char *, const char *, int);
 static char	*word(char **);
 static void	*grow(void *, size_t, size_t);
@@ -86,11 +88,15 @@ static char		 err[Q_ERR_CAP];
 static int		 failed;
 static uint64_t		 t_first, t_last;
 static uint32_t		 n_rcode[17];
+static struct fmt_out	*qout, *qerr;	/* stdout, stderr: query_main's */
 
+/* After what getopt(3) would have said, when it was a bad option. */
 static void
-usage(void)
+usage(const char *argv0, const struct opt_args *g)
 {
-	fprintf(stderr, "usage: dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] "
+	if (g->why != NULL)
+		fmt_printf(qerr, "%s: %s: %c\n", argv0, g->why, g->opt);
+	fmt_puts(qerr, "usage: dotfwd query [-s ADDR[:PORT]] [-n AUTH_NAME] "
 	    "[-C CAFILE] [-p PIN] [-k]\n"
 	    "                    [-t TYPE] [-f NAMESFILE] [-c FILE] "
 	    "[NAME [TYPE]]\n");
@@ -106,7 +112,7 @@ add_item(const char *name, const char *type, const char *where, int dflt)
 	int w, t = dflt;
 
 	if (type != NULL && (t = dp_type_value(type)) == -1) {
-		fprintf(stderr, "dotfwd query: %s%sunknown type '%s'\n",
+		fmt_printf(qerr, "dotfwd query: %s%sunknown type '%s'\n",
 		    where != NULL ? where : "", where != NULL ? ": " : "",
 		    type);
 		return -1;
@@ -115,16 +121,16 @@ add_item(const char *name, const char *type, const char *where, int dflt)
 		cap_items = cap_items == 0 ? 16 : 2 * cap_items;
 		if ((p = grow(items, n_items * sizeof(*items),
 		    cap_items * sizeof(*items))) == NULL) {
-			fprintf(stderr, "dotfwd query: out of memory\n");
+			fmt_puts(qerr, "dotfwd query: out of memory\n");
 			exit(EX_OS_);
 		}
 		items = p;
 	}
 	it = &items[n_items];
 	if ((w = dp_name_to_wire(name, it->wire, sizeof(it->wire))) == -1) {
-		fprintf(stderr, "dotfwd query: %s%s'%s' is not a domain name\n",
-		    where != NULL ? where : "", where != NULL ? ": " : "",
-		    name);
+		fmt_printf(qerr, "dotfwd query: %s%s'%s' is not a domain "
+		    "name\n", where != NULL ? where : "",
+		    where != NULL ? ": " : "", name);
 		return -1;
 	}
 	it->wlen = (uint8_t)w;
@@ -179,7 +185,7 @@ read_names(const char *path, const char *dflt_type)
 
 	dflt = dp_type_value(dflt_type);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fprintf(stderr, "dotfwd query: %s: %s\n", path,
+		fmt_printf(qerr, "dotfwd query: %s: %s\n", path,
 		    log_errstr(errno));
 		exit(EX_NOINPUT_);
 	}
@@ -187,7 +193,8 @@ read_names(const char *path, const char *dflt_type)
 		if (len + Q_LINE_CAP + 1 > cap) {
 			cap = 2 * cap + Q_LINE_CAP + 1;
 			if ((p = grow(buf, len, cap)) == NULL) {
-				fprintf(stderr, "dotfwd query: out of memory\n");
+				fmt_puts(qerr, "dotfwd query: out of "
+				    "memory\n");
 				exit(EX_OS_);
 			}
 			buf = p;
@@ -205,13 +212,13 @@ read_names(const char *path, const char *dflt_type)
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
-		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		fmt_snprintf(where, sizeof(where), "%s:%d", path, lineno);
 		p = line;
 		if ((name = word(&p)) == NULL)
 			continue;
 		type = word(&p);
 		if (word(&p) != NULL) {
-			fprintf(stderr, "dotfwd query: %s: expected 'name "
+			fmt_printf(qerr, "dotfwd query: %s: expected 'name "
 			    "[type]'\n", where);
 			bad++;
 		} else if (add_item(name, type, where, dflt) == -1)
@@ -221,7 +228,7 @@ read_names(const char *path, const char *dflt_type)
 	if (bad > 0)
 		exit(EX_USAGE_);
 	if (n_items == 0) {
-		fprintf(stderr, "dotfwd query: %s: no names in it\n", path);
+		fmt_printf(qerr, "dotfwd query: %s: no names in it\n", path);
 		exit(EX_USAGE_);
 	}
 	return 0;
@@ -306,16 +313,17 @@ conn_line(void)
 		pin_text(sum, pin, sizeof(pin));
 	else
 		memcpy(pin, "(unknown)", sizeof("(unknown)"));
-	printf(";; TLS1.2, %s, %s, certificate CN=%s, pin %s, ",
+	fmt_printf(qout, ";; TLS1.2, %s, %s, certificate CN=%s, pin %s, ",
 	    tls_suite(&uc->tls), tls_resumed(&uc->tls) ? "resumed" :
 	    "full handshake", cn, pin);
 	if (!insecure)
-		printf("authenticated as %s%s\n", auth,
+		fmt_printf(qout, "authenticated as %s%s\n", auth,
 		    n_pin > 0 ? " with a pinned key" : "");
 	else if (verdict == NULL)
-		fputs("NOT authenticated (-k; the check would pass)\n", stdout);
+		fmt_puts(qout, "NOT authenticated (-k; the check would "
+		    "pass)\n");
 	else
-		printf("NOT authenticated (-k; the check says: %s)\n",
+		fmt_printf(qout, "NOT authenticated (-k; the check says: %s)\n",
 		    verdict);
 }
 
@@ -327,11 +335,11 @@ on_ready(struct uc *u)
 
 	(void)u;
 	if (!batch)
-		printf("; <<>> dotfwd %s query <<>> @%s %s %s\n",
+		fmt_printf(qout, "; <<>> dotfwd %s query <<>> @%s %s %s\n",
 		    DOTFWD_VERSION, server, banner_name,
 		    dp_type_name(items[0].type, tb, sizeof(tb)));
 	conn_line();
-	fflush(stdout);
+	fmt_flush(qout);
 }
 
 static void
@@ -370,14 +378,14 @@ on_answer(struct uc *u, uint8_t *msg, size_t len)
 	rc = DNS_F_RCODE(dns_get16(msg + DNS_OFF_FLAGS));
 	n_rcode[MIN(rc, 16)]++;
 	if (!batch) {
-		fputs(";; Got answer:\n", stdout);
-		dp_print(stdout, msg, len);
-		printf("\n;; Query time: %u msec\n;; SERVER: %s (TLS)\n"
-		    ";; MSG SIZE  rcvd: %zu\n", (unsigned)(loop_now() -
+		fmt_puts(qout, ";; Got answer:\n");
+		dp_print(qout, msg, len);
+		fmt_printf(qout, "\n;; Query time: %u msec\n;; SERVER: %s "
+		    "(TLS)\n;; MSG SIZE  rcvd: %zu\n", (unsigned)(loop_now() -
 		    s->sent_ms), server_dig, len);
 	} else {
 		qname(i, name, sizeof(name), &type);
-		printf("%s\t%s\t%s\t%u\t%u ms\n", name,
+		fmt_printf(qout, "%s\t%s\t%s\t%u\t%u ms\n", name,
 		    dp_type_name(type, tb, sizeof(tb)),
 		    dp_rcode_name(rc, rb, sizeof(rb)),
 		    (unsigned)dns_get16(msg + DNS_OFF_AN),
@@ -399,22 +407,22 @@ on_fail(struct uc *u, enum uc_fail kind, const char *why)
 	size_t k;
 
 	failed = 1;
-	k = (size_t)snprintf(err, sizeof(err), "%s", why);
+	k = fmt_snprintf(err, sizeof(err), "%s", why);
 	if (kind == UC_F_CERT && cx->why == CERT_NAME_MISMATCH) {
 		if (cert_leaf_cn(cx, cn, sizeof(cn)) != 0 || cn[0] == '\0')
 			memcpy(cn, "another name", sizeof("another name"));
-		snprintf(err + k, sizeof(err) - k, ": wanted %s, the "
+		fmt_snprintf(err + k, sizeof(err) - k, ": wanted %s, the "
 		    "certificate is for %s", auth, cn);
 	} else if (kind == UC_F_CERT && cx->why == CERT_PIN_MISMATCH &&
 	    cert_leaf_pin(cx, sum) == 0) {
 		pin_text(sum, pin, sizeof(pin));
-		snprintf(err + k, sizeof(err) - k, ": the server's key is %s",
-		    pin);
+		fmt_snprintf(err + k, sizeof(err) - k, ": the server's key "
+		    "is %s", pin);
 	} else if (kind == UC_F_CERT && cx->why == CERT_UNKNOWN_CA)
-		snprintf(err + k, sizeof(err) - k, " (give -C CAFILE, or -k "
-		    "to skip authentication)");
+		fmt_snprintf(err + k, sizeof(err) - k, " (give -C CAFILE, "
+		    "or -k to skip authentication)");
 	else if (kind == UC_F_LOST && n_done < n_items && !batch)
-		snprintf(err + k, sizeof(err) - k, " before the answer");
+		fmt_snprintf(err + k, sizeof(err) - k, " before the answer");
 	uc_shut(u, 0);
 	loop_stop();
 }
@@ -446,7 +454,7 @@ q_tick(void *arg, uint64_t now)
 	if ((uc->state == UC_CONNECTING || uc->state == UC_HANDSHAKE) &&
 	    now >= uc->open_deadline_ms) {
 		failed = 1;
-		snprintf(err, sizeof(err), "%s within %d s",
+		fmt_snprintf(err, sizeof(err), "%s within %d s",
 		    uc->state == UC_CONNECTING ? "no connection" :
 		    "no TLS handshake", Q_TIMEOUT_MS / 1000);
 		uc_shut(uc, 0);
@@ -457,13 +465,13 @@ q_tick(void *arg, uint64_t now)
 		s = &qt.slot[i];
 		if (!batch || s->state != QT_SENT) {
 			failed = 1;
-			snprintf(err, sizeof(err), "no answer within %d s",
+			fmt_snprintf(err, sizeof(err), "no answer within %d s",
 			    Q_TIMEOUT_MS / 1000);
 			loop_stop();
 			return;
 		}
 		qname(i, name, sizeof(name), &type);
-		printf("%s\t%s\tno answer within %d s\n", name,
+		fmt_printf(qout, "%s\t%s\tno answer within %d s\n", name,
 		    dp_type_name(type, tb, sizeof(tb)),
 		    Q_TIMEOUT_MS / 1000);
 		uc->n_sent--;
@@ -488,16 +496,16 @@ finish(void)
 
 	ms = t_last > t_first ? t_last - t_first : 0;
 	qps10 = n_answered * 10000 / (ms > 0 ? ms : 1);
-	printf(";; %zu queries, %zu answered (", n_items, n_answered);
+	fmt_printf(qout, ";; %zu queries, %zu answered (", n_items, n_answered);
 	for (k = 0; k < nitems(n_rcode); k++) {
 		if (n_rcode[k] == 0)
 			continue;
-		printf("%s%s %u", first ? "" : ", ",
+		fmt_printf(qout, "%s%s %u", first ? "" : ", ",
 		    dp_rcode_name(k, rb, sizeof(rb)), n_rcode[k]);
 		first = 0;
 	}
-	printf("%s) in %llu ms on one connection: %llu.%llu queries/s\n",
-	    first ? "none" : "", (unsigned long long)ms,
+	fmt_printf(qout, "%s) in %llu ms on one connection: %llu.%llu "
+	    "queries/s\n", first ? "none" : "", (unsigned long long)ms,
 	    (unsigned long long)(qps10 / 10), (unsigned long long)(qps10 % 10));
 }
 
@@ -509,26 +517,38 @@ query_main(int argc, char **argv, const char *conf_path)
 	const char *name = ".", *ptype = NULL;
 	const struct conf_upstream *up = NULL;
 	char as[ADDR_STR_CAP], ip[ADDR_STR_CAP];
+	char obuf[Q_OUT_CAP], ebuf[Q_ERRBUF_CAP];
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
+	struct fmt_out o, e;
+	const char *argv0;
 	struct addr sa;
 	int ch, i, r, named = 0;
 
-	while ((ch = getopt(argc, argv, "s:n:C:p:kt:f:c:")) != -1) {
+	/* stdout fully buffered and flushed where a reader waits (the
+	 * banner, the end); stderr written at once, as stdio's */
+	fmt_out_fd(&o, STDOUT_FILENO, obuf, sizeof(obuf));
+	fmt_out_err(&e, ebuf, sizeof(ebuf));
+	qout = &o;
+	qerr = &e;
+
+	while ((ch = opt_getopt(&g, argc, argv, "s:n:C:p:kt:f:c:")) != -1) {
 		switch (ch) {
 		case 's':
-			srv = optarg;
+			srv = g.arg;
 			break;
 		case 'n':
-			auth = optarg;
+			auth = g.arg;
 			break;
 		case 'C':
-			cafile = optarg;
+			cafile = g.arg;
 			break;
 		case 'p':
 			if (n_pin == Q_MAX_PINS ||
-			    opt_set(&pin_row, pins, n_pin, optarg) != OPT_OK) {
-				fprintf(stderr, "dotfwd query: -p %s: expected "
-				    "sha256/ and the base64 of 32 bytes (at "
-				    "most %d pins)\n", optarg, Q_MAX_PINS);
+			    opt_set(&pin_row, pins, n_pin, g.arg) != OPT_OK) {
+				fmt_printf(qerr, "dotfwd query: -p %s: "
+				    "expected sha256/ and the base64 of 32 "
+				    "bytes (at most %d pins)\n", g.arg,
+				    Q_MAX_PINS);
 				return EX_USAGE_;
 			}
 			n_pin++;
@@ -537,22 +557,23 @@ query_main(int argc, char **argv, const char *conf_path)
 			insecure = 1;
 			break;
 		case 't':
-			type = optarg;
+			type = g.arg;
 			break;
 		case 'f':
-			file = optarg;
+			file = g.arg;
 			break;
 		case 'c':
-			conf_path = optarg;
+			conf_path = g.arg;
 			break;
 		default:
-			usage();
+			usage(argv[0], &g);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	argv0 = argv[0];
+	argc -= g.ind;
+	argv += g.ind;
 	if (argc > 2 || (file != NULL && argc > 0))
-		usage();
+		usage(argv0, &g);
 	if (argc > 0) {
 		name = argv[0];
 		named = 1;
@@ -560,7 +581,7 @@ query_main(int argc, char **argv, const char *conf_path)
 	if (argc > 1)
 		ptype = argv[1];
 	if (type != NULL && dp_type_value(type) == -1) {
-		fprintf(stderr, "dotfwd query: unknown type '%s'\n", type);
+		fmt_printf(qerr, "dotfwd query: unknown type '%s'\n", type);
 		return EX_USAGE_;
 	}
 	log_init(0, LOG_L_ERROR);
@@ -571,20 +592,20 @@ query_main(int argc, char **argv, const char *conf_path)
 	/* which server: -s, else the configuration's first upstream */
 	if (srv != NULL) {
 		if (addr_parse(srv, 853, &sa) == -1) {
-			fprintf(stderr, "dotfwd query: -s %s: expected an IP "
+			fmt_printf(qerr, "dotfwd query: -s %s: expected an IP "
 			    "address with an optional :PORT (default 853), "
 			    "IPv6 as [ADDR]:PORT\n", srv);
 			return EX_USAGE_;
 		}
 		if (auth[0] == '\0' && !insecure) {
-			fprintf(stderr, "dotfwd query: -s needs -n AUTH_NAME, "
+			fmt_printf(qerr, "dotfwd query: -s needs -n AUTH_NAME, "
 			    "the name the server's certificate must carry "
 			    "(or -k to skip authentication)\n");
 			return EX_USAGE_;
 		}
 	} else {
-		if (conf_load(conf, conf_path, stderr) != 0) {
-			fprintf(stderr, "dotfwd query: %s is not valid; give "
+		if (conf_load(conf, conf_path, qerr) != 0) {
+			fmt_printf(qerr, "dotfwd query: %s is not valid; give "
 			    "-s ADDR[:PORT] -n AUTH_NAME\n", conf_path);
 			return EX_CONFIG_;
 		}
@@ -603,17 +624,17 @@ query_main(int argc, char **argv, const char *conf_path)
 			cafile = conf->ca_file;
 	}
 	addr_str(&sa, as, sizeof(as));
-	snprintf(server, sizeof(server), "%s%s%s%s", as, auth[0] != '\0' ?
+	fmt_snprintf(server, sizeof(server), "%s%s%s%s", as, auth[0] != '\0' ?
 	    " (" : "", auth, auth[0] != '\0' ? ")" : "");
 	/* dig's form: ADDR#PORT(NAME) */
 	addr_ip_str(sa.u.sa.sa_family, sa.u.sa.sa_family == AF_INET ?
 	    (const uint8_t *)&sa.u.sin.sin_addr : sa.u.sin6.sin6_addr.s6_addr,
 	    ip, sizeof(ip));
-	snprintf(server_dig, sizeof(server_dig), "%s#%u(%s)", ip,
+	fmt_snprintf(server_dig, sizeof(server_dig), "%s#%u(%s)", ip,
 	    (unsigned)ntohs(sa.u.sa.sa_family == AF_INET ? sa.u.sin.sin_port :
 	    sa.u.sin6.sin6_port), auth[0] != '\0' ? auth : ip);
 	banner_name = name;
-	if (ta_init(cafile, stderr) == -1)
+	if (ta_init(cafile, qerr) == -1)
 		return EX_NOINPUT_;
 
 	if (file != NULL) {
@@ -633,23 +654,24 @@ query_main(int argc, char **argv, const char *conf_path)
 	fill();
 	r = uc_open(uc, &sa, auth, Q_TIMEOUT_MS);
 	if (r != 0) {
-		fprintf(stderr, "dotfwd query: %s: %s\n", server,
+		fmt_printf(qerr, "dotfwd query: %s: %s\n", server,
 		    r == UC_ESLOT ? "no loop slot" : log_errstr(errno));
 		return EX_UNAVAILABLE_;
 	}
 	loop_run();
 	if (uc->state != UC_CLOSED)
 		uc_shut(uc, 1);
-	fflush(stdout);
 	if (batch && n_answered > 0)
 		finish();
+	/* what went out before why the rest did not */
+	fmt_flush(qout);
 	mem_temp_free(items);
 	if (failed && (!batch || n_answered == 0)) {
-		fprintf(stderr, "dotfwd query: %s: %s\n", server, err);
+		fmt_printf(qerr, "dotfwd query: %s: %s\n", server, err);
 		return EX_UNAVAILABLE_;
 	}
 	if (failed || n_answered < n_items) {
-		fprintf(stderr, "dotfwd query: %s: %zu of %zu queries got no "
+		fmt_printf(qerr, "dotfwd query: %s: %zu of %zu queries got no "
 		    "answer%s%s\n", server, n_items - n_answered, n_items,
 		    failed ? ": " : "", failed ? err : "");
 		return EX_UNAVAILABLE_;

@@ -17,6 +17,7 @@
 #include <bearssl_hash.h>
 
 #include "cert.h"
+#include "fmt.h"
 #include "inherit.h"
 #include "listen.h"
 #include "log.h"
@@ -146,7 +147,8 @@ static int
 check_config(void)
 {
 	char *argv[] = { self_argv[0], "-t", "-c", (char *)path, NULL };
-	char buf[1024];
+	char buf[1024], ebuf[128];
+	struct fmt_out err;
 	size_t len = 0;
 	struct pollfd p;
 	uint64_t end = loop_clock() + CHECK_MS;
@@ -172,7 +174,8 @@ check_config(void)
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		execve(SELF_EXE, argv, exec_env(NULL));
-		dprintf(2, "cannot run %s -t: %s\n", SELF_EXE,
+		fmt_out_err(&err, ebuf, sizeof(ebuf));
+		fmt_printf(&err, "cannot run %s -t: %s\n", SELF_EXE,
 		    log_errstr(errno));
 		_exit(EX_OS_);
 	}

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "inherit.h"
 #include "loop.h"
 #include "mem.h"
@@ -162,16 +163,14 @@ static size_t PRINTF(4, 5)
 add(char *buf, size_t len, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
-	int k;
+	size_t k;
 
 	if (len >= cap - 1)
 		return len;
 	va_start(ap, fmt);
-	k = vsnprintf(buf + len, cap - len, fmt, ap);
+	k = fmt_vsnprintf(buf + len, cap - len, fmt, ap);
 	va_end(ap);
-	if (k < 0)
-		return len;
-	return MIN(len + (size_t)k, cap - 1);
+	return MIN(len + k, cap - 1);
 }
 
 /* see ring.h */
@@ -233,7 +232,7 @@ ring_carry(struct inh_wr *w)
 		memset(&cc, 0, sizeof(cc));
 		cc.col = (uint32_t)c;
 		cc.sa = *uv.sa;
-		snprintf(cc.auth_name, sizeof(cc.auth_name), "%s",
+		fmt_snprintf(cc.auth_name, sizeof(cc.auth_name), "%s",
 		    uv.auth_name);
 		inh_wr_rec(w, INH_R_RING_COL, &cc, sizeof(cc));
 	}

@@ -23,6 +23,7 @@
 #include "certkey.h"
 #include "dns.h"
 #include "dnsedit.h"
+#include "fmt.h"
 #include "inherit.h"
 #include "log.h"
 #include "loop.h"
@@ -84,7 +85,7 @@ static void	srv_after(void *);
 static uint64_t	client_deadline(const struct srv_client *);
 static uint64_t	srv_next(void *);
 static void	srv_tick(void *, uint64_t);
-static int	load_pair(struct ck_pair *, FILE *, const char *);
+static int	load_pair(struct ck_pair *, struct fmt_out *, const char *);
 
 static const struct sc_ops sc_ops = { on_ready, may_take, query,
     on_closed };
@@ -133,7 +134,7 @@ srv_client_bytes(void)
  * "FILE:LINE: ..." to err when given, else log it.  0 or -1.
  */
 static int
-load_pair(struct ck_pair *p, FILE *err, const char *when)
+load_pair(struct ck_pair *p, struct fmt_out *err, const char *when)
 {
 	char why[160];
 	int which, r;
@@ -142,7 +143,7 @@ load_pair(struct ck_pair *p, FILE *err, const char *when)
 	if (r == 0)
 		return 0;
 	if (err != NULL)
-		fprintf(err, "%s:%d: server %s '%s': %s\n", cf->file,
+		fmt_printf(err, "%s:%d: server %s '%s': %s\n", cf->file,
 		    which == CK_CERT ? cf->srv.cert_line : cf->srv.key_line,
 		    which == CK_CERT ? "cert" : "key",
 		    which == CK_CERT ? cf->srv.cert : cf->srv.key, why);
@@ -156,7 +157,7 @@ load_pair(struct ck_pair *p, FILE *err, const char *when)
 
 /* see server.h */
 int
-srv_check_files(const struct conf *c, FILE *err)
+srv_check_files(const struct conf *c, struct fmt_out *err)
 {
 	struct ck_pair *p;
 
@@ -172,6 +173,8 @@ srv_check_files(const struct conf *c, FILE *err)
 void
 srv_init(const struct conf *c, struct qt *t)
 {
+	struct fmt_out err;
+	char ebuf[256];
 	int i;
 
 	cf = c;
@@ -181,7 +184,8 @@ srv_init(const struct conf *c, struct qt *t)
 	pairs = mem_alloc(2 * sizeof(*pairs));
 	for (i = 0; i < 2; i++)
 		pairs[i].der = mem_alloc(CK_DER_CAP);
-	if (load_pair(&pairs[0], stderr, NULL) == -1)
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
+	if (load_pair(&pairs[0], &err, NULL) == -1)
 		exit(EX_CONFIG_);
 	n_socks = c->srv.n_listen;
 	socks = mem_alloc(sizeof(*socks) * (size_t)n_socks);

@@ -16,12 +16,14 @@
 #include "conf.h"
 #include "qtab.h"
 
+struct fmt_out;		/* fmt.h */
+
 /*
  * dotfwd -t: read the server's certificate and key as start-up would;
  * each problem to 'err' as "FILE:LINE: message".  Returns the number of
  * problems (0 without a server section).  Start-up only (arena).
  */
-int	srv_check_files(const struct conf *, FILE *err);
+int	srv_check_files(const struct conf *, struct fmt_out *err);
 
 /*
  * Start-up, before lsn_init (which closes handed-over sockets nobody

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "inherit.h"
 #include "log.h"
 #include "loop.h"
@@ -81,7 +82,7 @@ abs_path(const char *path, char *abs, size_t cap)
 
 	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
 		return -1;
-	snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", fd);
+	fmt_snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", fd);
 	n = readlink(fdp, abs, cap - 1);
 	close(fd);
 	if (n <= 0 || (size_t)n >= cap - 1 || abs[0] != '/')
@@ -95,18 +96,17 @@ static int
 status_addr(const char *conf_path, struct sockaddr_un *sun, socklen_t *len)
 {
 	char abs[PATH_MAX];
-	int n;
+	size_t n;
 
 	if (abs_path(conf_path, abs, sizeof(abs)) == -1)
 		return -1;
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "%s%s",
+	n = fmt_snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "%s%s",
 	    ST_NAME_PREFIX, abs);
-	if (n < 0 || (size_t)n >= sizeof(sun->sun_path) - 1)
+	if (n >= sizeof(sun->sun_path) - 1)
 		return -1;
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	    (size_t)n);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 	return 0;
 }
 
@@ -279,16 +279,14 @@ static size_t PRINTF(4, 5)
 add(char *buf, size_t len, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	size_t n;
 
 	if (len >= cap - 1)
 		return len;
 	va_start(ap, fmt);
-	n = vsnprintf(buf + len, cap - len, fmt, ap);
+	n = fmt_vsnprintf(buf + len, cap - len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return len;
-	return MIN(len + (size_t)n, cap - 1);
+	return MIN(len + n, cap - 1);
 }
 
 static size_t
@@ -374,6 +372,8 @@ st_reset_counts(void)
 int
 st_status_query(const char *conf_path)
 {
+	struct fmt_out out, err;
+	char ebuf[256];
 	struct sockaddr_un sun;
 	struct st_cred uc;
 	struct pollfd pfd;
@@ -384,15 +384,17 @@ st_status_query(const char *conf_path)
 	ssize_t n;
 	int fd, r, left;
 
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
 	if (status_addr(conf_path, &sun, &len) == -1 ||
 	    stat(conf_path, &sb) == -1) {
-		fprintf(stderr, "dotfwd: %s: %s\n", conf_path, log_errstr(errno));
+		fmt_printf(&err, "dotfwd: %s: %s\n", conf_path,
+		    log_errstr(errno));
 		return EX_CONFIG_;
 	}
 	end = mono_ms() + ST_QUERY_MS;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
-		fprintf(stderr, "dotfwd: socket: %s\n", log_errstr(errno));
+		fmt_printf(&err, "dotfwd: socket: %s\n", log_errstr(errno));
 		return EX_OS_;
 	}
 	/* non-blocking: a listener that never accepts cannot hold us */
@@ -400,7 +402,7 @@ st_status_query(const char *conf_path)
 	    errno == EAGAIN && mono_ms() + ST_RETRY_MS < end)
 		poll(NULL, 0, ST_RETRY_MS);
 	if (r == -1) {
-		fprintf(stderr, "dotfwd: not running (no status socket for "
+		fmt_printf(&err, "dotfwd: not running (no status socket for "
 		    "%s)\n", conf_path);
 		close(fd);
 		return EX_UNAVAILABLE_;
@@ -410,7 +412,7 @@ st_status_query(const char *conf_path)
 	 * those of its listen(), before the daemon dropped root) */
 	if (peer_cred(fd, &uc) == -1 || (uc.uid != 0 && uc.uid != getuid() &&
 	    uc.uid != sb.st_uid)) {
-		fprintf(stderr, "dotfwd: the status socket for %s is held by "
+		fmt_printf(&err, "dotfwd: the status socket for %s is held by "
 		    "pid %ld, uid %ld (not root, not uid %ld, not the owner of "
 		    "the file): not trusting it\n", conf_path, (long)uc.pid,
 		    (long)uc.uid, (long)getuid());
@@ -422,7 +424,7 @@ st_status_query(const char *conf_path)
 	for (;;) {
 		left = (int)(end > mono_ms() ? end - mono_ms() : 0);
 		if (left == 0 || poll(&pfd, 1, left) < 1) {
-			fprintf(stderr, "dotfwd: status: no complete answer "
+			fmt_printf(&err, "dotfwd: status: no complete answer "
 			    "within %d ms\n", ST_QUERY_MS);
 			close(fd);
 			return EX_UNAVAILABLE_;
@@ -433,24 +435,27 @@ st_status_query(const char *conf_path)
 		if (n <= 0)
 			break;
 		if ((got += (size_t)n) == sizeof(reply)) {
-			fprintf(stderr, "dotfwd: status: answer over %d bytes: "
-			    "not a dotfwd status\n", ST_JSON_CAP);
+			fmt_printf(&err, "dotfwd: status: answer over %d "
+			    "bytes: not a dotfwd status\n", ST_JSON_CAP);
 			close(fd);
 			return EX_UNAVAILABLE_;
 		}
 	}
 	close(fd);
 	if (n == -1) {
-		fprintf(stderr, "dotfwd: status: %s\n", log_errstr(errno));
+		fmt_printf(&err, "dotfwd: status: %s\n", log_errstr(errno));
 		return EX_OS_;
 	}
 	/* printed only once whole: no half document for a script */
 	if (got < 3 || reply[0] != '{' || memcmp(reply + got - 2, "}\n",
 	    2) != 0) {
-		fprintf(stderr, "dotfwd: status: not a dotfwd status answer\n");
+		fmt_puts(&err, "dotfwd: status: not a dotfwd status answer\n");
 		return EX_UNAVAILABLE_;
 	}
-	if (fwrite(reply, 1, got, stdout) != got || fflush(stdout) != 0)
+	/* the answer is the sink's buffer, written out as it stands */
+	fmt_out_fd(&out, STDOUT_FILENO, reply, sizeof(reply));
+	out.len = got;
+	if (fmt_flush(&out) == -1)
 		return EX_OS_;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "mem.h"
 #include "ta.h"
@@ -34,7 +35,7 @@ struct ta_dec {
 /* ta_init() passes: count sizes, then copy into the arena. */
 struct ta_load {
 	const char		*file;
-	FILE			*err;
+	struct fmt_out *err;
 	int			 n_cert;	/* seen so far, for messages */
 	/* pass 1 */
 	int			 n_ok;		/* usable, duplicates too */
@@ -85,7 +86,7 @@ ta_decode_pem(const char *pem, size_t len,
 
 /* see ta.h */
 int
-ta_init(const char *ca_file, FILE *err)
+ta_init(const char *ca_file, struct fmt_out *err)
 {
 	struct ta_load ld;
 	size_t i, cap;
@@ -102,7 +103,7 @@ ta_init(const char *ca_file, FILE *err)
 	if (load_file(&ld, count_cb) != 0)
 		return -1;
 	if (ld.n_ok == 0) {
-		fprintf(err, "%s: no usable certificate\n", ca_file);
+		fmt_printf(err, "%s: no usable certificate\n", ca_file);
 		return -1;
 	}
 	if (ld.n == 0)
@@ -119,7 +120,7 @@ ta_init(const char *ca_file, FILE *err)
 	ld.n_cert = 0;
 	if (load_file(&ld, copy_cb) != 0 || ld.changed) {
 		if (ld.changed)
-			fprintf(err, "%s: file changed while reading\n",
+			fmt_printf(err, "%s: file changed while reading\n",
 			    ca_file);
 		return -1;
 	}
@@ -147,7 +148,7 @@ load_file(struct ta_load *ld,
 	int fd, r;
 
 	if ((fd = open(ld->file, O_RDONLY | O_CLOEXEC)) == -1) {
-		fprintf(ld->err, "%s: %s\n", ld->file, log_errstr(errno));
+		fmt_printf(ld->err, "%s: %s\n", ld->file, log_errstr(errno));
 		return -1;
 	}
 	dec_init(&d, cb, ld);
@@ -156,7 +157,7 @@ load_file(struct ta_load *ld,
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1) {
-			fprintf(ld->err, "%s: %s\n", ld->file,
+			fmt_printf(ld->err, "%s: %s\n", ld->file,
 			    log_errstr(errno));
 			close(fd);
 			return -1;
@@ -167,7 +168,7 @@ load_file(struct ta_load *ld,
 	if (r == 0)
 		r = dec_finish(&d) < 0 ? -1 : 0;
 	if (r != 0 && !d.failed)
-		fprintf(ld->err, "%s: bad PEM\n", ld->file);
+		fmt_printf(ld->err, "%s: bad PEM\n", ld->file);
 	return r;
 }
 
@@ -180,7 +181,7 @@ count_cb(void *arg, const br_x509_trust_anchor *ta, int br_err)
 
 	ld->n_cert++;
 	if (ta == NULL) {
-		fprintf(ld->err, "%s: certificate %d skipped (BearSSL X.509 "
+		fmt_printf(ld->err, "%s: certificate %d skipped (BearSSL X.509 "
 		    "error %d)\n", ld->file, ld->n_cert, br_err);
 		return 0;
 	}

@@ -11,6 +11,8 @@
 
 #include "compat.h"
 
+struct fmt_out;		/* fmt.h */
+
 /*
  * Load the compiled-in anchors and, when ca_file is non-NULL and
  * non-empty, every certificate in it (PEM, "BEGIN CERTIFICATE" blocks;
@@ -20,7 +22,7 @@
  * or -1 when ca_file cannot be read, is not valid PEM or holds no usable
  * certificate.  Start-up only (mem_alloc).
  */
-int	ta_init(const char *ca_file, FILE *err);
+int	ta_init(const char *ca_file, struct fmt_out *err);
 
 /* The loaded set (before ta_init: the compiled-in set). */
 const br_x509_trust_anchor *ta_list(size_t *n);

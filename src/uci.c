@@ -6,10 +6,10 @@
  * uci_free() releases together (mem_temp pages); nothing else allocates.
  */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "mem.h"
 #include "uci.h"
 
@@ -98,7 +98,7 @@ uci_report(struct uci *p, int line, int is_warn, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	fmt_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	n = strlen(text) + 1;
 	m = &p->msg[p->n_msg];
@@ -131,19 +131,19 @@ msg_sort(struct msg *m, int n)
 
 /* see uci.h */
 void
-uci_flush(struct uci *p, FILE *err)
+uci_flush(struct uci *p, struct fmt_out *err)
 {
 	int i;
 
 	msg_sort(p->msg, p->n_msg);
 	for (i = 0; i < p->n_msg; i++)
-		fprintf(err, "%s:%d: %s%s\n", p->file, p->msg[i].line,
+		fmt_printf(err, "%s:%d: %s%s\n", p->file, p->msg[i].line,
 		    p->msg[i].is_warn ? "warning: " : "", p->msg[i].text);
 	if (p->n_lost > 0)
-		fprintf(err, "%s: %d more errors and warnings not shown\n",
+		fmt_printf(err, "%s: %d more errors and warnings not shown\n",
 		    p->file, p->n_lost);
 	if (p->oom)
-		fprintf(err, "%s: out of memory\n", p->file);
+		fmt_printf(err, "%s: out of memory\n", p->file);
 }
 
 /* see uci.h */
@@ -178,7 +178,7 @@ uci_show(const char *s, char *buf)
 			buf[o++] = '\\';
 			buf[o++] = 'r';
 		} else
-			o += (size_t)snprintf(buf + o, 5, "\\x%02x", ch);
+			o += fmt_snprintf(buf + o, 5, "\\x%02x", ch);
 	}
 	buf[o] = '\0';
 	return buf;
@@ -694,8 +694,8 @@ const char *
 uci_sec_label(const struct uci_sec *s, char *buf, size_t cap)
 {
 	if (s->name != NULL)
-		snprintf(buf, cap, "%s", s->name);
+		fmt_snprintf(buf, cap, "%s", s->name);
 	else
-		snprintf(buf, cap, "@%s[%d]", s->type, s->index);
+		fmt_snprintf(buf, cap, "@%s[%d]", s->type, s->index);
 	return buf;
 }

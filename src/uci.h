@@ -13,6 +13,8 @@
 
 #include "compat.h"
 
+struct fmt_out;		/* fmt.h */
+
 #define UCI_SECTION_CAP	64	/* section name + NUL */
 #define UCI_SHOW_CAP	64	/* bytes of a value quoted in a message */
 #define UCI_SHOW_BUF	(UCI_SHOW_CAP * 4 + 4)	/* each may become \xNN */
@@ -79,7 +81,7 @@ int	uci_n_err(const struct uci *);
  * "FILE:LINE: message" or "FILE:LINE: warning: message", then how many
  * were not kept.
  */
-void	uci_flush(struct uci *, FILE *err);
+void	uci_flush(struct uci *, struct fmt_out *err);
 
 /* A value for a message: printable ASCII, the rest escaped, cut after
  * UCI_SHOW_CAP bytes; buf has UCI_SHOW_BUF bytes.  Returns buf. */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "upstat.h"
 #include "upstream.h"
@@ -35,29 +36,28 @@ ust_json(char *buf, size_t len, size_t cap)
 {
 	struct up_view v;
 	char as[ADDR_STR_CAP], err[UST_ERR_CAP];
-	int i, n = 0, n_addr = up_n_addr();
+	int i, n_addr = up_n_addr();
+	size_t n;
 
 	for (i = 0; i < n_addr && len < cap - 1; i++) {
 		up_view(i, &v);
-		n = snprintf(buf + len, cap - len, "%s{\"address\": \"%s\", "
-		    "\"auth_name\": \"%s\", \"state\": \"%s\", \"rtt_ms\": %"
-		    PRIu32 ", \"queries\": %" PRIu64 ", \"answers\": %" PRIu64
-		    ", \"timeouts\": %" PRIu64 ", \"handshakes\": %" PRIu64
-		    ", \"resumed\": %" PRIu64 ", \"failures\": %" PRIu64
-		    ", \"backoff_ms\": %" PRIu32 ", \"retry_in_ms\": %" PRIu32
-		    ", \"last_error\": \"%s\"}", i == 0 ? "[" : ", ",
+		n = fmt_snprintf(buf + len, cap - len, "%s{\"address\": "
+		    "\"%s\", \"auth_name\": \"%s\", \"state\": \"%s\", "
+		    "\"rtt_ms\": %" PRIu32 ", \"queries\": %" PRIu64
+		    ", \"answers\": %" PRIu64 ", \"timeouts\": %" PRIu64
+		    ", \"handshakes\": %" PRIu64 ", \"resumed\": %" PRIu64
+		    ", \"failures\": %" PRIu64 ", \"backoff_ms\": %" PRIu32
+		    ", \"retry_in_ms\": %" PRIu32 ", \"last_error\": \"%s\"}",
+		    i == 0 ? "[" : ", ",
 		    addr_str(v.sa, as, sizeof(as)), v.auth_name,
 		    v.is_down ? "down" : "up", v.rtt_ms, v.n->queries,
 		    v.n->answers, v.n->timeouts, v.n->handshakes,
 		    v.n->resumed, v.n->failures, v.backoff_ms, v.retry_in_ms,
 		    json_safe(v.last_err, err, sizeof(err)));
-		if (n < 0)
-			break;
-		len = MIN(len + (size_t)n, cap - 1);
+		len = MIN(len + n, cap - 1);
 	}
-	n = snprintf(buf + len, cap - len, "%s", n_addr == 0 ? "[]" : "]");
-	if (n > 0)
-		len = MIN(len + (size_t)n, cap - 1);
+	n = fmt_snprintf(buf + len, cap - len, "%s", n_addr == 0 ? "[]" : "]");
+	len = MIN(len + n, cap - 1);
 	return len;
 }
 
@@ -74,7 +74,7 @@ ust_log(void)
 		up_view(i, &v);
 		why[0] = '\0';
 		for (k = 0, len = 0; k < UC_F_N && len < sizeof(why); k++)
-			len += (size_t)snprintf(why + len, sizeof(why) - len,
+			len += fmt_snprintf(why + len, sizeof(why) - len,
 			    " %s %" PRIu64, fail_name[k], v.n->fail[k]);
 		log_info("stats: upstream %s: %s, queries %" PRIu64
 		    ", answers %" PRIu64 ", timeouts %" PRIu64 ", resent %"

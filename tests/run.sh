@@ -180,7 +180,7 @@ finish() {
 }
 
 # board_env BOARD: the board's facts (O QEMU CROSS STATIC STRIPPED FP_CHECK
-# UNIT_TESTS SIZE_BUDGET NO_MALLOC PKGS) from the Makefile
+# UNIT_TESTS SIZE_BUDGET LIBC_DIET PKGS) from the Makefile
 board_env() {
 	local e
 	e=$(mk -s BOARD="$1" print-env) || return 1
@@ -204,18 +204,20 @@ build() {
 }
 
 # check_binary BOARD: the shipped binary is static, stripped, links no
-# allocator (NO_MALLOC boards), is within the
+# allocator nor printf family (LIBC_DIET boards), is within the
 # board's size budget (SIZE_BUDGET bytes, when it has one) and has the
 # board's float ABI (FP_CHECK)
 check_binary() {
 	local b=$1 bin=$O/dotfwd hdr n fns size
 	hdr=$(readelf -lW "$bin" 2>&1)
-	if [ "$NO_MALLOC" = yes ]; then
-		# the link refuses malloc (NO_MALLOC_LDFLAGS); the map agrees
-		if grep -qE '\((lite_)?malloc\.lo|malloc\.o)\)' "$O/dotfwd.map"; then
-			fail "build/$b/no-malloc: the link map has an allocator"
+	if [ "$LIBC_DIET" = yes ]; then
+		# the link refuses them (LIBC_DIET_LDFLAGS); the map agrees
+		n=$(grep -oE '\((lite_)?malloc|vfprintf|strerror|getopt)\.lo\)$' \
+		    "$O/dotfwd.map" | sort -u | tr -d '()' | tr '\n' ' ')
+		if [ -n "$n" ]; then
+			fail "build/$b/libc-diet: the link map has $n"
 		else
-			pass "build/$b/no-malloc"
+			pass "build/$b/libc-diet: no malloc, printf family, strerror or getopt linked"
 		fi
 	fi
 	if [ -n "$SIZE_BUDGET" ]; then

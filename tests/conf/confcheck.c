@@ -13,24 +13,30 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fmt.h"
 
 static struct conf c;
 
 int
 main(int argc, char **argv)
 {
+	struct fmt_out out, err;
+	char obuf[1024], ebuf[256];
 	int n;
 
+	fmt_out_fd(&out, 1, obuf, sizeof(obuf));
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
 	if (argc == 2 && strcmp(argv[1], "--schema") == 0) {
-		conf_schema(stdout);
-		return 0;
+		conf_schema(&out);
+		return fmt_flush(&out) == 0 ? 0 : 1;
 	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: confcheck FILE | --schema\n");
 		return 64;
 	}
-	n = conf_load(&c, argv[1], stderr);
+	n = conf_load(&c, argv[1], &err);
 	if (n == 0)
-		conf_dump(&c, stdout);
+		conf_dump(&c, &out);
+	fmt_flush(&out);
 	return n != 0;
 }

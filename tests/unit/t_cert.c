@@ -12,6 +12,7 @@
 
 #include "cert.h"
 #include "der.h"
+#include "fmt.h"
 #include "ta.h"
 #include "t.h"
 
@@ -1118,7 +1119,7 @@ t_ta_init(void)
 	static char pem[16384], msg[1024];
 	const br_x509_trust_anchor *l;
 	const char *path;
-	FILE *err;
+	struct fmt_out err;
 	size_t n;
 	int r;
 
@@ -1126,9 +1127,8 @@ t_ta_init(void)
 	snprintf(pem, sizeof(pem), "%s%s%s%s", pem_ca_ec, pem_ca_rsa,
 	    pem_ca_ec, pem_ca_ed);
 	path = tmp_file(pem);
-	err = fmemopen(msg, sizeof(msg), "w");
-	r = ta_init(path, err);
-	fclose(err);
+	fmt_out_mem(&err, msg, sizeof(msg));
+	r = ta_init(path, &err);
 	unlink(path);
 	T_EQ_INT(r, 0);
 	l = ta_list(&n);
@@ -1154,30 +1154,29 @@ t_ta_init_errors(void)
 {
 	static char msg[1024];
 	const char *path;
-	FILE *err;
+	struct fmt_out err;
 	size_t n;
 
-	err = fmemopen(msg, sizeof(msg), "w");
-	T_EQ_INT(ta_init("/nonexistent/ca.pem", err), -1);
-	fclose(err);
+	fmt_out_mem(&err, msg, sizeof(msg));
+	T_EQ_INT(ta_init("/nonexistent/ca.pem", &err), -1);
 	T_EQ_STR(msg, "/nonexistent/ca.pem: no such file or directory\n");
 
 	path = tmp_file("no certificates here\n");
-	err = fmemopen(msg, sizeof(msg), "w");
-	T_EQ_INT(ta_init(path, err), -1);
-	fclose(err);
+	fmt_out_mem(&err, msg, sizeof(msg));
+	T_EQ_INT(ta_init(path, &err), -1);
 	unlink(path);
 	T_ASSERT(strstr(msg, ": no usable certificate") != NULL);
 
 	path = tmp_file(pem_ca_ed);
-	err = fmemopen(msg, sizeof(msg), "w");
-	T_EQ_INT(ta_init(path, err), -1);
-	fclose(err);
+	fmt_out_mem(&err, msg, sizeof(msg));
+	T_EQ_INT(ta_init(path, &err), -1);
 	unlink(path);
 	T_ASSERT(strstr(msg, ": no usable certificate") != NULL);
 
 	/* no ca_file: the compiled-in set alone */
-	T_EQ_INT(ta_init("", stderr), 0);
+	fmt_out_mem(&err, msg, sizeof(msg));
+	T_EQ_INT(ta_init("", &err), 0);
+	T_EQ_STR(msg, "");
 	T_ASSERT(ta_list(&n) == ta_builtin);
 	T_EQ_INT(n, ta_builtin_n);
 	T_ASSERT(ta_builtin_n >= 12);
@@ -1190,7 +1189,7 @@ t_ta_init_system(void)
 {
 	static const char bundle[] = "/etc/ssl/certs/ca-certificates.crt";
 	static char msg[4096];
-	FILE *err;
+	struct fmt_out err;
 	size_t n;
 	int r;
 
@@ -1198,9 +1197,8 @@ t_ta_init_system(void)
 		printf("#   %s not readable, nothing to check\n", bundle);
 		return 0;
 	}
-	err = fmemopen(msg, sizeof(msg), "w");
-	r = ta_init(bundle, err);
-	fclose(err);
+	fmt_out_mem(&err, msg, sizeof(msg));
+	r = ta_init(bundle, &err);
 	if (r != 0 || msg[0] != '\0')
 		T_FAIL("ta_init: %d, \"%s\"", r, msg);
 	keep[n_keep++] = ta_list(&n);

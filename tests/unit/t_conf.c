@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fmt.h"
+#include "opt.h"
 #include "t.h"
 
 /* A valid upstream, appended so that the lines before it stay put. */
@@ -28,15 +30,10 @@ static char errbuf[16384];
 static int
 parse_len(const char *s, size_t len)
 {
-	FILE *f;
-	int n;
+	struct fmt_out e;
 
-	memset(errbuf, 0, sizeof(errbuf));
-	if ((f = fmemopen(errbuf, sizeof(errbuf) - 1, "w")) == NULL)
-		abort();
-	n = conf_parse(&c, "t.conf", s, len, f);
-	fclose(f);
-	return n;
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	return conf_parse(&c, "t.conf", s, len, &e);
 }
 
 static int
@@ -1010,7 +1007,7 @@ static int
 t_dump(void)
 {
 	static char out1[8192], out2[8192];
-	FILE *f;
+	struct fmt_out o;
 
 	T_EQ_INT(parse("config dotfwd main\n"
 	    "list listen 127.0.0.1:53\n"
@@ -1026,11 +1023,9 @@ t_dump(void)
 	    "option cert /c\n"
 	    "option key /k\n"
 	    "option backend ::1\n"), 0);
-	memset(out1, 0, sizeof(out1));
-	f = fmemopen(out1, sizeof(out1) - 1, "w");
-	T_ASSERT(f != NULL);
-	conf_dump(&c, f);
-	fclose(f);
+	fmt_out_mem(&o, out1, sizeof(out1));
+	conf_dump(&c, &o);
+	T_EQ_INT(o.cut, 0);
 	T_EQ_STR(out1,
 	    "config dotfwd 'main'\n"
 	    "\tlist listen '127.0.0.1:53'\n"
@@ -1071,11 +1066,8 @@ t_dump(void)
 	/* the dump reads back to the same configuration */
 	T_EQ_INT(parse(out1), 0);
 	T_NOMSG();
-	memset(out2, 0, sizeof(out2));
-	f = fmemopen(out2, sizeof(out2) - 1, "w");
-	T_ASSERT(f != NULL);
-	conf_dump(&c, f);
-	fclose(f);
+	fmt_out_mem(&o, out2, sizeof(out2));
+	conf_dump(&c, &o);
 	T_EQ_STR(out2, out1);
 	return 0;
 }
@@ -1206,14 +1198,13 @@ static int
 t_load(void)
 {
 	char path[] = "/tmp/t_conf.XXXXXX";
-	FILE *f, *e;
+	struct fmt_out e;
+	char junk[64];
+	FILE *f;
 	int fd, n;
 
-	memset(errbuf, 0, sizeof(errbuf));
-	e = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	T_ASSERT(e != NULL);
-	n = conf_load(&c, "/nonexistent/dotfwd", e);
-	fclose(e);
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	n = conf_load(&c, "/nonexistent/dotfwd", &e);
 	T_EQ_INT(n, 1);
 	T_EQ_STR(errbuf, "/nonexistent/dotfwd: cannot open: no such file or "
 	    "directory\n");
@@ -1224,35 +1215,77 @@ t_load(void)
 	T_ASSERT(f != NULL);
 	fputs("config dotfwd main\n\toption padding 7x\n" UP, f);
 	fclose(f);
-	memset(errbuf, 0, sizeof(errbuf));
-	e = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	T_ASSERT(e != NULL);
-	n = conf_load(&c, path, e);
-	fclose(e);
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	n = conf_load(&c, path, &e);
 	T_EQ_INT(n, 1);
 	T_ASSERT(strncmp(errbuf, path, strlen(path)) == 0);
 	T_MSG(":2: invalid padding '7x': expected an integer 0..512\n");
 	T_EQ_STR(c.file, path);
 	/* reloading from c->file itself */
-	e = fopen("/dev/null", "w");
-	T_ASSERT(e != NULL);
-	T_EQ_INT(conf_load(&c, c.file, e), 1);
-	fclose(e);
+	fmt_out_mem(&e, junk, sizeof(junk));
+	T_EQ_INT(conf_load(&c, c.file, &e), 1);
 	T_EQ_STR(c.file, path);
 	unlink(path);
 
 	/* a directory opens but cannot be read */
-	memset(errbuf, 0, sizeof(errbuf));
-	e = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	T_ASSERT(e != NULL);
-	n = conf_load(&c, "/", e);
-	fclose(e);
+	fmt_out_mem(&e, errbuf, sizeof(errbuf));
+	n = conf_load(&c, "/", &e);
 	T_EQ_INT(n, 1);
 	T_ASSERT(strncmp(errbuf, "/: cannot ", 10) == 0);
 	return 0;
 }
 
+/* opt_getopt() over argv (NULL-terminated): "c" for an option, "c=ARG"
+ * with its argument, "?c:WHY" for an error, then "#N" the index of the
+ * first operand, all joined by blanks. */
+static const char *
+getopt_trace(char **argv, const char *spec)
+{
+	static char buf[256];
+	struct opt_args g = { 1, 0, NULL, 0, NULL };
+	struct fmt_out o;
+	int argc, ch;
+
+	for (argc = 0; argv[argc] != NULL; argc++)
+		continue;
+	fmt_out_mem(&o, buf, sizeof(buf));
+	while ((ch = opt_getopt(&g, argc, argv, spec)) != -1) {
+		if (ch == '?')
+			fmt_printf(&o, "?%c:%s ", g.opt, g.why);
+		else if (g.arg != NULL)
+			fmt_printf(&o, "%c=%s ", ch, g.arg);
+		else
+			fmt_printf(&o, "%c ", ch);
+	}
+	fmt_printf(&o, "#%d", g.ind);
+	return buf;
+}
+
+/* The command line's options: what musl's getopt(3) returns and says. */
+static int
+t_getopt(void)
+{
+	char *a1[] = { "p", "-t", "-vv", "-cFILE", "-c", "F2", "x", "-t",
+	    NULL };
+	char *a2[] = { "p", "-tvc", "F", "--", "-t", NULL };
+	char *a3[] = { "p", "-x", "-t:", "-", "-t", NULL };
+	char *a4[] = { "p", "-tc", NULL };
+	char *a5[] = { "p", NULL };
+	char *a6[] = { "p", "-c", "-t", "--", NULL };
+
+	T_EQ_STR(getopt_trace(a1, "c:tv"), "t v v c=FILE c=F2 #6");
+	T_EQ_STR(getopt_trace(a2, "c:tv"), "t v c=F #4");
+	T_EQ_STR(getopt_trace(a3, "c:tv"),
+	    "?x:unrecognized option t ?::unrecognized option #3");
+	T_EQ_STR(getopt_trace(a4, "c:tv"),
+	    "t ?c:option requires an argument #2");
+	T_EQ_STR(getopt_trace(a5, "c:tv"), "#1");
+	T_EQ_STR(getopt_trace(a6, "c:tv"), "c=-t #4");
+	return 0;
+}
+
 static const struct t_case cases[] = {
+	{ "getopt", t_getopt },
 	{ "defaults", t_defaults },
 	{ "minimal", t_minimal },
 	{ "tok_concat", t_tok_concat },

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "dnsprint.h"
+#include "fmt.h"
 #include "t.h"
 
 /*
@@ -56,15 +57,10 @@ static char out[8192];
 static int
 print(const uint8_t *m, size_t len)
 {
-	FILE *f;
-	int r;
+	struct fmt_out o;
 
-	memset(out, 0, sizeof(out));
-	if ((f = fmemopen(out, sizeof(out) - 1, "w")) == NULL)
-		abort();
-	r = dp_print(f, m, len);
-	fclose(f);
-	return r;
+	fmt_out_mem(&o, out, sizeof(out));
+	return dp_print(&o, m, len);
 }
 
 static int

@@ -4,6 +4,8 @@
  * daemon uses, compared with the C library's snprintf as the oracle;
  * truncation and the would-be length; the two sinks.
  */
+#include <sys/wait.h>
+
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -46,6 +48,25 @@ t_conversions(void)
 	SAME(256, "%zu", (size_t)SIZE_MAX);
 	SAME(256, "%" PRIu64 " %" PRIu32, UINT64_MAX, UINT32_MAX);
 	SAME(256, "%hu", (unsigned short)65535);
+	SAME(256, "%hd %hd", (short)-2, (short)32767);
+	SAME(256, "%X %X %x", 0xabcdefU, 0U, 0xABCU);
+	SAME(256, "%02X%02X%02X", 0U, 0x0aU, 0xffU);
+	SAME(256, "%lx %llX", ULONG_MAX, ULLONG_MAX);
+	return 0;
+}
+
+/* ".N" and ".*": a string's most bytes, an integer's fewest digits. */
+static int
+t_precision(void)
+{
+	SAME(256, "[%.3s][%.0s][%.10s]", "abcdef", "abc", "abc");
+	SAME(256, "[%.*s][%.*s][%.*s]", 2, "abc", 0, "abc", -1, "abc");
+	SAME(256, "[%.32s]", "0123456789012345678901234567890123456789");
+	SAME(256, "[%5.2s][%-5.2s]", "abc", "abc");
+	/* the bytes after the precision need no NUL */
+	SAME(256, "[%.*s]", 3, (const char []){ 'x', 'y', 'z' });
+	SAME(256, "[%.3d][%.3d][%5.3d][%-5.3u]", 7, -7, 7, 7U);
+	SAME(256, "[%.0d][%.0u][%3.0x][%.3x]", 0, 0U, 0U, 0xaU);
 	return 0;
 }
 
@@ -110,6 +131,24 @@ t_sink_mem(void)
 	return 0;
 }
 
+/* fmt_printf has no line limit of its own; fmt_putc. */
+static int
+t_sink_long(void)
+{
+	struct fmt_out o;
+	char big[2048], want[2048], got[2048];
+
+	memset(big, 'n', 1000);
+	big[1000] = '\0';
+	fmt_out_mem(&o, got, sizeof(got));
+	fmt_printf(&o, "<%s|%-1010s>", big, "x");
+	fmt_putc(&o, '!');
+	snprintf(want, sizeof(want), "<%s|%-1010s>!", big, "x");
+	T_EQ_STR(got, want);
+	T_EQ_INT(o.cut, 0);
+	return 0;
+}
+
 static int
 t_sink_fd(void)
 {
@@ -130,6 +169,19 @@ t_sink_fd(void)
 	T_ASSERT(n > 0);
 	got[n] = '\0';
 	T_EQ_STR(got, "line 0\nline 1\nline 2\n");
+	/* flush_each: out after each call, nothing left to flush */
+	T_ASSERT(pipe(p) == 0);
+	fmt_out_fd(&o, p[1], got, sizeof(got));
+	o.flush_each = 1;
+	fmt_printf(&o, "%s:%d: %s\n", "f", 3, "bad");
+	T_EQ_INT(o.len, 0);
+	fmt_putc(&o, 'c');
+	T_EQ_INT(o.len, 0);
+	n = read(p[0], small, sizeof(small));
+	T_EQ_INT(n, 4);
+	T_ASSERT(memcmp(small, "f:3:", 4) == 0);
+	close(p[1]);
+	close(p[0]);
 	/* a closed pipe: the error sticks */
 	signal(SIGPIPE, SIG_IGN);
 	T_ASSERT(pipe(p) == 0);
@@ -141,13 +193,45 @@ t_sink_fd(void)
 	return 0;
 }
 
+/* BUG_ON: one line on stderr, then abort(). */
+static int
+t_bug_on(void)
+{
+	char got[256], want[256];
+	int p[2], st, line;
+	ssize_t n;
+	pid_t pid;
+
+	T_ASSERT(pipe(p) == 0);
+	line = __LINE__ + 3;
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDERR_FILENO);
+		BUG_ON(1 + 1 == 2);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], got, sizeof(got) - 1);
+	close(p[0]);
+	T_ASSERT(waitpid(pid, &st, 0) == pid);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	T_ASSERT(n > 0);
+	got[n] = '\0';
+	snprintf(want, sizeof(want), "dotfwd: BUG at %s:%d: 1 + 1 == 2\n",
+	    __FILE__, line);
+	T_EQ_STR(got, want);
+	return 0;
+}
+
 static const struct t_case cases[] = {
 	{ "conversions",	t_conversions },
 	{ "flags_width",	t_flags_width },
+	{ "precision",		t_precision },
 	{ "truncation",		t_truncation },
 	{ "unknown",		t_unknown },
 	{ "sink_mem",		t_sink_mem },
+	{ "sink_long",		t_sink_long },
 	{ "sink_fd",		t_sink_fd },
+	{ "bug_on",		t_bug_on },
 };
 
 T_MAIN("fmt", cases)

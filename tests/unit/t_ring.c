@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fmt.h"
 #include "inherit.h"
 #include "loop.h"
 #include "mem.h"
@@ -62,11 +63,14 @@ setup(void)
 {
 	static int done;
 	struct up_cbs cbs = { no_answer, no_fail };
+	struct fmt_out err;
+	char ebuf[256];
 
 	if (done)
 		return 0;
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
 	if (conf_parse(&conf, "t_ring", config, sizeof(config) - 1,
-	    stdout) != 0)
+	    &err) != 0)
 		return -1;
 	qt_init(&qt, 16);
 	loop_init(8);

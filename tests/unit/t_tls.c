@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "fmt.h"
 #include "ta.h"
 #include "tls.h"
 #include "t.h"
@@ -443,12 +444,14 @@ static void
 client_init(const uint8_t (*pin)[32], int n_pin)
 {
 	const br_x509_trust_anchor *tas;
-	char path[128];
+	char path[128], ebuf[256];
+	struct fmt_out err;
 	size_t n;
 
 	if (!tas_loaded) {
 		snprintf(path, sizeof(path), "%s/ca.pem", dir);
-		if (ta_init(path, stderr) != 0)
+		fmt_out_err(&err, ebuf, sizeof(ebuf));
+		if (ta_init(path, &err) != 0)
 			abort();
 		tas_loaded = 1;
 	}

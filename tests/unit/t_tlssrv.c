@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "certkey.h"
+#include "fmt.h"
 #include "ta.h"
 #include "tls.h"
 #include "t.h"
@@ -218,13 +219,17 @@ put(const char *name, const char *text)
 static void
 setup(void)
 {
+	struct fmt_out err;
+	char ebuf[256];
+
 	if (ready)
 		return;
 	snprintf(dir, sizeof(dir), "/tmp/t_tlssrv.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		abort();
 	atexit(cleanup);
-	if (ta_init(put("ca", ca_crt), stderr) != 0)
+	fmt_out_err(&err, ebuf, sizeof(ebuf));
+	if (ta_init(put("ca", ca_crt), &err) != 0)
 		abort();
 	tls_srv_cache(cache, sizeof(cache));
 	tls_srv_init(&srv, sio);
