@@ -18,6 +18,8 @@ LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,--no-warn-mismatch
 ABI_FLAGS	= -msoft-float
 STATIC		= yes
 LIBC_DIET	= yes
+# make test fails above it (227596 at this commit; issue 11 aims at 174080)
+SIZE_BUDGET	= 229376
 QEMU		= qemu-mipsel-static -cpu 24Kc
 FP_CHECK	= mips
 # yes: link board/softfp-trap.c (no FPU instruction left; %f would abort).
