@@ -8,6 +8,7 @@
  * gives up the idle client of its heaviest source for a newcomer.
  * Explicit state machine: FREE, OPEN, EOF.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -172,19 +173,24 @@ lc_open(int fd, const union addr_sa *peer)
  * (no query in flight), from the source that holds the most TCP
  * connections (the heavy user pays first), and of those the one longest
  * without progress: a connection trickling bytes that never make a
- * frame, or one that stopped reading its answers, makes none.  NULL when
- * every client has queries out.
+ * frame, or one that stopped reading its answers, makes none.  Not one
+ * with bytes we have not read yet (a newcomer's first queries wait in
+ * its socket until the next poll round: closing it then would reset the
+ * connection and throw them away).  NULL when every client has queries
+ * out or input waiting.
  */
 static struct lc_client *
 client_evictable(void)
 {
 	struct lc_client *cl, *best = NULL;
 	uint32_t n, best_n = 0;
-	int i;
+	int i, unread;
 
 	for (i = 0; i < n_clients; i++) {
 		cl = &clients[i];
 		if (cl->state == CL_FREE || cl->n_inflight > 0)
+			continue;
+		if (ioctl(cl->fd, FIONREAD, &unread) == 0 && unread > 0)
 			continue;
 		n = src_count(&cl->peer.sa, SRC_TCP);
 		if (best == NULL || n > best_n || (n == best_n &&
