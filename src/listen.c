@@ -478,7 +478,13 @@ tcp_accept(void *arg, short revents)
 			refuse_fd(fd);
 			continue;
 		}
-		lc_open(fd, &peer);
+		if (lc_open(fd, &peer) == -1) {
+			/* the last idle client got input since lc_is_full() */
+			st.tcp_full++;
+			src_put(&peer.sa, SRC_TCP);
+			refuse_fd(fd);
+			return;
+		}
 	}
 }
 

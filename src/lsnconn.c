@@ -132,16 +132,18 @@ lc_is_full(void)
 }
 
 /* see lsnconn.h */
-void
+int
 lc_open(int fd, const union addr_sa *peer)
 {
-	struct lc_client *cl;
+	struct lc_client *cl, *victim;
 	int i, on = 1;
 
 	if (n_open_clients == n_clients) {
 		/* idle (or never finishing a frame): its turn is over */
+		if ((victim = client_evictable()) == NULL)
+			return -1;
 		st.tcp_evicted++;
-		client_close(client_evictable());
+		client_close(victim);
 	}
 	for (i = 0; i < n_clients; i++)
 		if (clients[i].state == CL_FREE)
@@ -166,6 +168,7 @@ lc_open(int fd, const union addr_sa *peer)
 	n_open_clients++;
 	st.tcp_accepted++;
 	client_events(cl);
+	return 0;
 }
 
 /*

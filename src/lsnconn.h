@@ -42,9 +42,11 @@ int	lc_is_full(void);
 /*
  * A newcomer: an accepted socket whose SRC_TCP reference is taken (the
  * pool gives it back at close).  A full pool first closes the client
- * it can best give up (counted as evicted).  Not when lc_is_full().
+ * it can best give up (counted as evicted).  Returns 0, or -1 when no
+ * client can go after all (input reached the last idle one since
+ * lc_is_full()): the caller closes fd and gives its reference back.
  */
-void	lc_open(int fd, const union addr_sa *peer);
+int	lc_open(int fd, const union addr_sa *peer);
 
 /* Clients open now. */
 int	lc_n_open(void);
