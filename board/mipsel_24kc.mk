@@ -13,7 +13,11 @@ SYSROOT		= $(ABS_BUILDDIR)/sysroot-mipsel-sf
 CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs
 AR		= $(CROSS)ar
 STRIP		= $(CROSS)strip
-CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc -mips16 -minterlink-mips16
+# -mplt: non-PIC code calls and addresses directly, as OpenWrt's gcc
+# (configured --with-mips-plt) does by default; Debian's cross gcc still
+# goes through the GOT: 25 KB more code without it.
+CFLAGS_BOARD	= $(SIZE_CFLAGS) -march=mips32r2 -mtune=24kc -mips16 -minterlink-mips16 \
+		  -mplt
 LDFLAGS_BOARD	= $(SIZE_LDFLAGS) -Wl,--no-warn-mismatch
 ABI_FLAGS	= -msoft-float
 STATIC		= yes
