@@ -100,6 +100,11 @@ TIME_FLOOR	:= $(shell e=$(call q,$(DOTFWD_EPOCH)) \
 		   [ "$$s" -gt "$$e" ] && e=$$s; echo "$$e")
 DEFS		= -D_DEFAULT_SOURCE -DDOTFWD_VERSION=\"$(VERSION)\" \
 		  -DDOTFWD_TIME_FLOOR=$(TIME_FLOOR) $(DEFS_BOARD)
+# EC = small (board file): BearSSL's generic i31 code for every curve
+# instead of its larger P-256 and X25519 code (src/ec.h).
+ifeq ($(EC),small)
+DEFS		+= -DDOTFWD_EC_SMALL
+endif
 
 # ---- BearSSL: BEARSSL_SRC may name a source tree or a tarball.
 BEARSSL_SRC	?=

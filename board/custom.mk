@@ -6,7 +6,8 @@
 # -std, includes, defines, -static, and the flags that only shape the
 # output the way our own boards do (SHAPE_CFLAGS/SHAPE_LDFLAGS: sections and
 # --gc-sections, no unwind tables, -z max-page-size=4096; on x86
-# -z noseparate-code; on soft-float MIPS the soft-float trap).  Not
+# -z noseparate-code; on soft-float MIPS the soft-float trap; on MIPS
+# BearSSL's smaller generic EC code, EC = small).  Not
 # stripped: the caller strips (OpenWrt's RSTRIP, or not at all with
 # CONFIG_NO_STRIP=y).  CROSS (OpenWrt passes it) names binutils.
 AR		= $(CROSS)ar
@@ -30,3 +31,5 @@ LDFLAGS_ADD	= $(SHAPE_LDFLAGS) \
 # Soft-float MIPS: printf's %f path would pull in libgcc's soft-float
 # helpers (7.5 KB); dotfwd uses no floating point (board/softfp-trap.c).
 SOFTFP_TRAP	= $(if $(filter-out 0,$(CUSTOM_SOFTFP)),yes)
+# MIPS routers: BearSSL's generic EC code, as on our MIPS boards (src/ec.h).
+EC		= $(if $(filter mips%,$(CUSTOM_MACHINE)),small)

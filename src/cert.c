@@ -20,6 +20,7 @@
 
 #include "cert.h"
 #include "der.h"
+#include "ec.h"
 #include "fmt.h"
 
 /* The walk (struct cert_walk) of one certificate. */
@@ -81,7 +82,7 @@ cert_init(struct cert_ctx *cx, br_ssl_engine_context *eng,
 	br_x509_minimal_set_hash(&cx->mini, br_sha384_ID, &br_sha384_vtable);
 	br_x509_minimal_set_hash(&cx->mini, br_sha512_ID, &br_sha512_vtable);
 	br_x509_minimal_set_rsa(&cx->mini, br_rsa_pkcs1_vrfy_get_default());
-	br_x509_minimal_set_ecdsa(&cx->mini, br_ec_get_default(),
+	br_x509_minimal_set_ecdsa(&cx->mini, ec_impl(),
 	    br_ecdsa_vrfy_asn1_get_default());
 	br_ssl_engine_set_x509(eng, &cx->vtable);
 }

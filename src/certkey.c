@@ -14,6 +14,7 @@
 
 #include "certkey.h"
 #include "der.h"
+#include "ec.h"
 #include "fmt.h"
 #include "log.h"
 
@@ -223,7 +224,7 @@ check_pair(struct ck_pair *p)
 		    ek->curve != BR_EC_secp521r1)
 			return "EC key on a curve other than P-256, P-384 "
 			    "or P-521";
-		if (br_ec_compute_pub(br_ec_get_default(), &pub, kbuf,
+		if (br_ec_compute_pub(ec_impl(), &pub, kbuf,
 		    ek) == 0 || pub.curve != pk->key.ec.curve ||
 		    pub.qlen != pk->key.ec.qlen ||
 		    memcmp(pub.q, pk->key.ec.q, pub.qlen) != 0)

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "ec.h"
 #include "fmt.h"
 #include "log.h"
 #include "tls.h"
@@ -83,7 +84,7 @@ profile(br_ssl_engine_context *eng)
 	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_ec(eng);
+	br_ssl_engine_set_ec(eng, ec_impl());
 	br_ssl_engine_set_default_aes_gcm(eng);
 	br_ssl_engine_set_default_chapol(eng);
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
@@ -105,7 +106,7 @@ tls_init(struct tls_conn *t, uint8_t *iobuf,
 	br_ssl_client_zero(&t->cc);
 	profile(eng);
 	/* Server signatures; no static-RSA suites, so no rsapub. */
-	br_ssl_engine_set_default_ecdsa(eng);
+	br_ssl_engine_set_ecdsa(eng, br_ecdsa_vrfy_asn1_get_default());
 	br_ssl_engine_set_default_rsavrfy(eng);
 	cert_init(&t->cert, eng, tas, n_tas, pin, n_pin);
 	/*
@@ -664,7 +665,7 @@ tls_srv_start(struct tls_srv *s, const struct tls_cred *cr)
 	if (cr->key_type == BR_KEYTYPE_EC)
 		br_ssl_server_set_single_ec(&s->sc, cr->chain, cr->n_chain,
 		    br_skey_decoder_get_ec(&cr->skey), BR_KEYTYPE_SIGN,
-		    BR_KEYTYPE_EC, br_ec_get_default(),
+		    BR_KEYTYPE_EC, ec_impl(),
 		    br_ecdsa_sign_asn1_get_default());
 	else
 		br_ssl_server_set_single_rsa(&s->sc, cr->chain, cr->n_chain,
