@@ -13,10 +13,12 @@
  * The kept leaf's fields are read by der.c.  Does no I/O and no
  * logging: callers read cert_errstr().
  */
+#include <sys/syscall.h>
 #include <sys/timex.h>
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cert.h"
 #include "der.h"
@@ -98,12 +100,24 @@ cert_set_clock_synced(int synced)
 int
 cert_clock_synced(void)
 {
-	struct timex tx;
+	/*
+	 * The kernel's struct timex up to status, then room for the rest it
+	 * writes back: its layout on every ABI (long is the kernel's).  Raw:
+	 * on 32-bit time64 musl, adjtimex() converts through clock_adjtime
+	 * (1.4 KB for one bit).
+	 */
+	struct {
+		unsigned int	modes;
+		long		offset, freq, maxerror, esterror;
+		int		status;
+		long		rest[48];
+	} tx;
 
 	/* the kernel knows once an NTP daemon disciplined it: latch that */
 	if (!clock_synced) {
 		memset(&tx, 0, sizeof(tx));
-		if (adjtimex(&tx) != -1 && !(tx.status & STA_UNSYNC))
+		if (syscall(SYS_adjtimex, &tx) != -1 &&
+		    !(tx.status & STA_UNSYNC))
 			clock_synced = 1;
 	}
 	return clock_synced;

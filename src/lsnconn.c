@@ -10,6 +10,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -193,7 +194,9 @@ client_evictable(void)
 		cl = &clients[i];
 		if (cl->state == CL_FREE || cl->n_inflight > 0)
 			continue;
-		if (ioctl(cl->fd, FIONREAD, &unread) == 0 && unread > 0)
+		/* raw: musl's ioctl() carries time64 conversions */
+		if (syscall(SYS_ioctl, cl->fd, FIONREAD, &unread) == 0 &&
+		    unread > 0)
 			continue;
 		n = src_count(&cl->peer.sa, SRC_TCP);
 		if (best == NULL || n > best_n || (n == best_n &&

@@ -2,7 +2,8 @@
 /*
  * priv.c: dropping root to one capability, and lending it across a
  * reload's execve.  Raw capget/capset/prctl (no libcap, no kernel headers
- * in a musl sysroot).
+ * in a musl sysroot), and raw setgroups/setgid/setuid: libc's apply them
+ * to every thread (musl's __synccall), dotfwd has one.
  */
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -10,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +23,17 @@
 #define CAP_NET_BIND_SERVICE_	10
 #define KEPT			(1u << CAP_NET_BIND_SERVICE_)
 #define CAP_MAX_			64	/* two 32-bit words */
+
+/* the 32-bit-id calls where the plain ones take 16-bit ids (arm, i386) */
+#ifdef SYS_setuid32
+#define SYS_SETUID	SYS_setuid32
+#define SYS_SETGID	SYS_setgid32
+#define SYS_SETGROUPS	SYS_setgroups32
+#else
+#define SYS_SETUID	SYS_setuid
+#define SYS_SETGID	SYS_setgid
+#define SYS_SETGROUPS	SYS_setgroups
+#endif
 
 #ifndef PR_CAPBSET_DROP
 #define PR_CAPBSET_DROP		24
@@ -204,10 +215,11 @@ priv_drop(const char *user, const char *fallback)
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
 		log_warn("PR_SET_KEEPCAPS: a reload will not bind low ports");
 	/* as root, setgid/setuid set the real, effective and saved ids */
-	if (setgroups(1, &(gid_t){ (gid_t)gid }) == -1 ||
-	    setgid((gid_t)gid) == -1 || setuid((uid_t)uid) == -1)
+	if (syscall(SYS_SETGROUPS, 1, &(gid_t){ (gid_t)gid }) == -1 ||
+	    syscall(SYS_SETGID, (gid_t)gid) == -1 ||
+	    syscall(SYS_SETUID, (uid_t)uid) == -1)
 		fatal(EX_OS_, "dropping privileges to %s", name);
-	if (setuid(0) != -1)
+	if (syscall(SYS_SETUID, 0) != -1)
 		fatalx(EX_OS_, "could regain root after dropping it");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	keep_only(KEPT);
