@@ -122,7 +122,10 @@ endif
 BR_DIR		?= $(BUILDDIR)/src/bearssl-0.6
 BR_TREE		?= $(BR_DIR)/.dotfwd-unpacked
 # Extra BR_* options for every board (all are #ifndef-guarded in inner.h).
-BR_DEFS		=
+# BR_USE_UNIX_TIME=0: the validator never reads the clock itself; cert.c
+# always gives it the time (the clock rules of SPEC.md section 4), and its
+# own time() path would link 64-bit division helpers on 32-bit CPUs.
+BR_DEFS		= -DBR_USE_UNIX_TIME=0
 BR_CFLAGS	= $(CFLAGS) $(CFLAGS_ADD) $(ABI_FLAGS) $(SAN_FLAGS) \
 		  $(BR_CFLAGS_BOARD) $(BR_DEFS)
 # A prebuilt BearSSL: give BEARSSL_CFLAGS and BEARSSL_LIBS (and the

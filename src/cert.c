@@ -523,11 +523,12 @@ hold_release(struct cert_ctx *cx)
 static void
 set_time(struct cert_ctx *cx, int64_t vt)
 {
-	uint64_t t;
+	uint64_t days;
+	uint32_t secs;
 
-	t = (uint64_t)(vt + (int64_t)DER_DAYS_0_TO_1970 * DER_SECS_PER_DAY);
-	br_x509_minimal_set_time(&cx->mini, (uint32_t)(t / DER_SECS_PER_DAY),
-	    (uint32_t)(t % DER_SECS_PER_DAY));
+	days = u64_div((uint64_t)(vt + (int64_t)DER_DAYS_0_TO_1970 *
+	    DER_SECS_PER_DAY), DER_SECS_PER_DAY, &secs);
+	br_x509_minimal_set_time(&cx->mini, (uint32_t)days, secs);
 }
 
 /* 1 when SHA-256 of the end-entity SPKI is one of the pins. */

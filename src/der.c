@@ -169,7 +169,7 @@ der_time(unsigned tag, const struct der *t, int64_t *out)
 {
 	const uint8_t *p = t->p;
 	size_t n = t->len, i;
-	int64_t y, days;
+	int32_t y, days;
 	int yd, hi, mo, d, h, mi, s, leap, mlen;
 
 	if (tag != 0x17 && tag != 0x18)
@@ -205,10 +205,9 @@ der_time(unsigned tag, const struct der *t, int64_t *out)
 	if (i != n - 1 || p[i] != 'Z')
 		return -1;
 
-	days = days_to_year((int32_t)y) + mdays[mo - 1] + (mo > 2 && leap) +
-	    d - 1;
-	*out = (days - DER_DAYS_0_TO_1970) * DER_SECS_PER_DAY + h * 3600 +
-	    mi * 60 + s;
+	days = days_to_year(y) + mdays[mo - 1] + (mo > 2 && leap) + d - 1;
+	*out = (int64_t)(days - DER_DAYS_0_TO_1970) * DER_SECS_PER_DAY +
+	    h * 3600 + mi * 60 + s;
 	return 0;
 }
 

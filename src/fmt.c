@@ -131,11 +131,43 @@ digits(char *end, unsigned long long v, unsigned base, int upper)
 	const char *d = upper ? capital : lower;
 	char *p = end;
 
+	uint32_t r;
+
 	do {
-		*--p = d[v % base];
-		v /= base;
+		v = u64_div(v, base, &r);
+		*--p = d[r];
 	} while (v != 0);
 	return p;
+}
+
+/* see fmt.h */
+uint64_t
+u64_div(uint64_t n, uint32_t d, uint32_t *rem)
+{
+#if UINTPTR_MAX > 0xffffffffu
+	*rem = (uint32_t)(n % d);
+	return n / d;
+#else
+	uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n, r, q = 0, top;
+	int i;
+
+	if (hi == 0) {
+		*rem = lo % d;
+		return lo / d;
+	}
+	/* the high word, then the low word's bits one by one (r < d) */
+	r = hi % d;
+	for (i = 31; i >= 0; i--) {
+		top = r >> 31;
+		r = r << 1 | (lo >> i & 1);
+		if (top || r >= d) {
+			r -= d;		/* wraps right when top was set */
+			q |= (uint32_t)1 << i;
+		}
+	}
+	*rem = r;
+	return (uint64_t)(hi / d) << 32 | q;
+#endif
 }
 
 /* The formatter: fmt and its arguments into out; returns the length of

@@ -54,4 +54,10 @@ void	fmt_printf(struct fmt_out *, const char *fmt, ...) PRINTF(2, 3);
  * write. */
 int	fmt_flush(struct fmt_out *);
 
+/*
+ * n / d (d > 0) and the remainder in *rem, with 32-bit divisions only on
+ * 32-bit CPUs: no 64-bit division helpers from libgcc (4.5 KB on MIPS).
+ */
+uint64_t	u64_div(uint64_t n, uint32_t d, uint32_t *rem);
+
 #endif

@@ -80,7 +80,9 @@ num(const char *s, uint64_t *v)
 
 	*v = 0;
 	for (p = s; *p >= '0' && *p <= '9'; p++) {
-		if (*v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+		/* constants only: no 64-bit division on 32-bit CPUs */
+		if (*v > UINT64_MAX / 10 || (*v == UINT64_MAX / 10 &&
+		    (uint64_t)(*p - '0') > UINT64_MAX % 10))
 			return NULL;
 		*v = *v * 10 + (uint64_t)(*p - '0');
 	}

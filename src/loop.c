@@ -115,7 +115,8 @@ loop_clock(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	now_ms = (uint64_t)ts.tv_sec * 1000 +
+	    (uint32_t)ts.tv_nsec / 1000000;
 	return now_ms;
 }
 

@@ -490,12 +490,15 @@ static void
 finish(void)
 {
 	char rb[16];
-	uint64_t ms, qps10;
+	uint64_t ms, qps;
+	uint32_t r;
 	unsigned k;
 	int first = 1;
 
 	ms = t_last > t_first ? t_last - t_first : 0;
-	qps10 = n_answered * 10000 / (ms > 0 ? ms : 1);
+	qps = u64_div((uint64_t)n_answered * 10000,
+	    ms == 0 ? 1 : ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms, &r);
+	qps = u64_div(qps, 10, &r);		/* r: the tenths */
 	fmt_printf(qout, ";; %zu queries, %zu answered (", n_items, n_answered);
 	for (k = 0; k < nitems(n_rcode); k++) {
 		if (n_rcode[k] == 0)
@@ -506,7 +509,7 @@ finish(void)
 	}
 	fmt_printf(qout, "%s) in %llu ms on one connection: %llu.%llu "
 	    "queries/s\n", first ? "none" : "", (unsigned long long)ms,
-	    (unsigned long long)(qps10 / 10), (unsigned long long)(qps10 % 10));
+	    (unsigned long long)qps, (unsigned long long)r);
 }
 
 /* see query.h */

@@ -57,6 +57,7 @@ static void	status_tick(void *, uint64_t);
 static int	peer_cred(int, struct st_cred *);
 static void	squatter(const struct sockaddr_un *, socklen_t) DEAD;
 static uint64_t	mono_ms(void);
+static uint64_t	up_secs(uint64_t);
 
 static size_t	(*up_json)(char *, size_t, size_t);
 static size_t	(*hist_json)(char *, size_t, size_t);
@@ -305,7 +306,7 @@ status_json(char *buf, size_t cap)
 	    ", \"tcp_accepted\": %" PRIu64 ", \"tcp_refused\": %" PRIu64
 	    ", \"tcp_source_full\": %" PRIu64 ", \"tcp_evicted\": %" PRIu64
 	    ", \"tcp_paused\": %" PRIu64 "}, \"upstreams\": ",
-	    DOTFWD_VERSION, (loop_now() - st.start_ms) / 1000,
+	    DOTFWD_VERSION, up_secs(loop_now()),
 	    is_synced() ? "true" : "false", st.q_udp + st.q_tcp, st.q_udp,
 	    st.q_tcp, st.answered, st.servfail, st.timeouts, st.refused,
 	    st.formerr, st.truncated, st.qtab_full, st.source_full, st.notimp,
@@ -318,13 +319,23 @@ status_json(char *buf, size_t cap)
 	return len;
 }
 
+/* seconds since start-up at ms */
+static uint64_t
+up_secs(uint64_t ms)
+{
+	uint32_t r;
+
+	return u64_div(ms - st.start_ms, 1000, &r);
+}
+
 static uint64_t
 mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000 +
+	    (uint32_t)ts.tv_nsec / 1000000;
 }
 
 /* see stats.h */
@@ -472,7 +483,7 @@ st_log(uint64_t now_ms)
 	    PRIu64 " paused %" PRIu64 " closed %" PRIu64 " refused %" PRIu64
 	    " over_source %" PRIu64 " evicted %" PRIu64 ", abandoned %"
 	    PRIu64 ", late answers %" PRIu64,
-	    (now_ms - st.start_ms) / 1000, st.q_udp, st.q_tcp, st.answered,
+	    up_secs(now_ms), st.q_udp, st.q_tcp, st.answered,
 	    st.servfail, st.timeouts, st.refused, st.formerr, st.notimp,
 	    st.dropped, st.truncated, st.qtab_full, st.source_full,
 	    st.tcp_accepted, st.tcp_full, st.tcp_dropped, st.tcp_refused,

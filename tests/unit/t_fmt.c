@@ -226,6 +226,51 @@ t_bug_on(void)
 	return 0;
 }
 
+/*
+ * u64_div against the compiler's 64-bit division (libgcc's on 32-bit
+ * CPUs, where u64_div does without it): edges, then seeded random
+ * numerators of every width over divisors of every width.
+ */
+static int
+t_u64_div(void)
+{
+	static const uint64_t ns[] = {
+		0, 1, 9, 10, 0xffffffffu, 0x100000000u, 0x100000001u,
+		UINT64_MAX, UINT64_MAX - 1, UINT64_C(253402300799) + 62167219200u
+	};
+	static const uint32_t ds[] = {
+		1, 2, 3, 10, 16, 675, 1000, 86400, 0x7fffffffu, 0x80000000u,
+		0xfffffffeu, 0xffffffffu
+	};
+	uint64_t n, q;
+	uint32_t d, r, x = 88172645u;
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < nitems(ns); i++)
+		for (j = 0; j < nitems(ds); j++) {
+			q = u64_div(ns[i], ds[j], &r);
+			if (q != ns[i] / ds[j] || r != ns[i] % ds[j])
+				T_FAIL("%" PRIu64 " / %" PRIu32 ": got %" PRIu64
+				    " r %" PRIu32, ns[i], ds[j], q, r);
+		}
+	for (k = 0; k < 200000; k++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		n = (uint64_t)x << 32;
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		n = (n | x) >> (k % 64);
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		d = x >> (k / 64 % 32);
+		if (d == 0)
+			d = 1;
+		q = u64_div(n, d, &r);
+		if (q != n / d || r != n % d)
+			T_FAIL("%" PRIu64 " / %" PRIu32 ": got %" PRIu64
+			    " r %" PRIu32, n, d, q, r);
+	}
+	return 0;
+}
+
 static const struct t_case cases[] = {
 	{ "conversions",	t_conversions },
 	{ "flags_width",	t_flags_width },
@@ -236,6 +281,7 @@ static const struct t_case cases[] = {
 	{ "sink_long",		t_sink_long },
 	{ "sink_fd",		t_sink_fd },
 	{ "bug_on",		t_bug_on },
+	{ "u64_div",		t_u64_div },
 };
 
 T_MAIN("fmt", cases)
