@@ -243,7 +243,10 @@ $(BUILDDIR)/src/bearssl-0.6/.dotfwd-unpacked:
 	    $(BUILDDIR)/src
 
 ifneq ($(TOOLCHAIN),)
-$(TOOLCHAIN): board/musl-sysroot.sh | tools-check
+# rebuilt when the board's MUSL_CFLAGS change (stamp beside the sysroot)
+$(SYSROOT).flags: FORCE
+	$(call stamp,$(MUSL_CFLAGS))
+$(TOOLCHAIN): board/musl-sysroot.sh $(SYSROOT).flags | tools-check
 	+$(call msg,MUSL,$(SYSROOT))JOBS=$(JOBS) MAKE=$(call q,$(MAKE)) \
 	    sh board/musl-sysroot.sh $(call q,$(MUSL_TARGET)) \
 	    $(call q,$(CROSS)gcc) $(call q,$(MUSL_CFLAGS)) \

@@ -4,7 +4,8 @@
 # the soft-float musl is built from source as for mipsel_24kc.
 CROSS		= mips-linux-gnu-
 MUSL_TARGET	= mips-linux-gnu
-MUSL_CFLAGS	= -Os -march=mips32r2 -msoft-float
+# -fno-pic -mplt: musl's static objects without the GOT (2.4 KB less)
+MUSL_CFLAGS	= -Os -march=mips32r2 -msoft-float -fno-pic -mplt
 MUSL_VARIANT	= mips-sf
 SYSROOT		= $(ABS_BUILDDIR)/sysroot-mips-sf
 CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs

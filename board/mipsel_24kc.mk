@@ -7,7 +7,8 @@
 # dotfwd (checked by tests/run.sh).
 CROSS		= mipsel-linux-gnu-
 MUSL_TARGET	= mipsel-linux-gnu
-MUSL_CFLAGS	= -Os -march=mips32r2 -msoft-float
+# -fno-pic -mplt: musl's static objects without the GOT (2.4 KB less)
+MUSL_CFLAGS	= -Os -march=mips32r2 -msoft-float -fno-pic -mplt
 MUSL_VARIANT	= mipsel-sf
 SYSROOT		= $(ABS_BUILDDIR)/sysroot-mipsel-sf
 CC		= $(CROSS)gcc -specs $(SYSROOT)/lib/musl-gcc.specs
