@@ -241,7 +241,14 @@ udp_read(void *arg, short revents)
 			h->msg_name = &rx_peer[i];
 			h->msg_namelen = sizeof(rx_peer[i]);
 		}
-		n = recvmmsg(s->fd, rx_msg, LSN_MMSG, MSG_DONTWAIT, NULL);
+		/*
+		 * Raw: no timeout and no control data, so nothing for libc to
+		 * convert (musl's 32-bit time64 recvmmsg() carries 1 KB of
+		 * timestamp conversions); the memset above zeroes the
+		 * padding 64-bit musl's msghdr has around msg_iovlen.
+		 */
+		n = (int)syscall(SYS_recvmmsg, s->fd, rx_msg, LSN_MMSG,
+		    MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
