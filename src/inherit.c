@@ -21,6 +21,8 @@
 #include "inherit.h"
 #include "log.h"
 
+extern char **environ;
+
 #define INH_MAGIC	"dotfwd\0r"
 #define INH_VERSION	1
 #define FNV_OFFSET	0xcbf29ce484222325ULL
@@ -147,10 +149,14 @@ int
 inh_init(uint64_t *start_ms, int *clock_synced)
 {
 	static struct inh_var v;	/* 800 bytes: off the stack */
-	const char *e, *bad;
+	const char *e = NULL, *bad;
+	char **env;
 	int i;
 
-	if ((e = getenv(INH_ENV)) == NULL)
+	for (env = environ; env != NULL && *env != NULL; env++)
+		if ((e = inh_env_value(*env)) != NULL)
+			break;
+	if (e == NULL)
 		return 0;
 	inh_parse(e, &v, &bad);
 	if (bad != NULL)
@@ -172,8 +178,17 @@ inh_init(uint64_t *start_ms, int *clock_synced)
 		    getsockopt(v.fds[i], SOL_SOCKET, SO_TYPE, &(int){0},
 		    &(socklen_t){sizeof(int)}) == 0)
 			inh[n_inh++] = v.fds[i];
-	unsetenv(INH_ENV);
 	return 1;
+}
+
+/* see inherit.h */
+const char *
+inh_env_value(const char *entry)
+{
+	size_t k = sizeof(INH_ENV) - 1;
+
+	return strncmp(entry, INH_ENV, k) == 0 && entry[k] == '=' ?
+	    entry + k + 1 : NULL;
 }
 
 /* see inherit.h */

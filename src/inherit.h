@@ -64,12 +64,16 @@ struct inh_drain {
 };
 
 /*
- * Start-up: read and unset INH_ENV.  Returns 1 when this process was
+ * Start-up: read INH_ENV (every exec leaves it out: see inh_env_value).
+ * Returns 1 when this process was
  * started by a reload, and then sets *start_ms and *clock_synced.  A
  * state or drain fd is adopted only if it is a regular file of at most
  * INH_BLOB_MAX bytes.
  */
 int	inh_init(uint64_t *start_ms, int *clock_synced);
+
+/* entry ("NAME=value", from environ) is INH_ENV's: its value, else NULL */
+const char	*inh_env_value(const char *entry);
 
 /* INH_ENV's value as read, before any descriptor is looked at. */
 struct inh_var {

@@ -99,11 +99,11 @@ static char **
 exec_env(char *extra)
 {
 	static char *env[RELOAD_MAX_ENV + 2];
-	size_t n = 0, k = strlen(INH_ENV);
+	size_t n = 0;
 	char **e;
 
 	for (e = environ; e != NULL && *e != NULL; e++) {
-		if (strncmp(*e, INH_ENV, k) == 0 && (*e)[k] == '=')
+		if (inh_env_value(*e) != NULL)
 			continue;
 		if (n < RELOAD_MAX_ENV)
 			env[n++] = *e;
