@@ -130,7 +130,6 @@ digits(char *end, unsigned long long v, unsigned base, int upper)
 	static const char capital[] = "0123456789ABCDEF";
 	const char *d = upper ? capital : lower;
 	char *p = end;
-
 	uint32_t r;
 
 	do {

@@ -65,10 +65,9 @@ struct inh_drain {
 
 /*
  * Start-up: read INH_ENV (every exec leaves it out: see inh_env_value).
- * Returns 1 when this process was
- * started by a reload, and then sets *start_ms and *clock_synced.  A
- * state or drain fd is adopted only if it is a regular file of at most
- * INH_BLOB_MAX bytes.
+ * Returns 1 when this process was started by a reload, and then sets
+ * *start_ms and *clock_synced.  A state or drain fd is adopted only if
+ * it is a regular file of at most INH_BLOB_MAX bytes.
  */
 int	inh_init(uint64_t *start_ms, int *clock_synced);
 
