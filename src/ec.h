@@ -12,8 +12,8 @@
  * BearSSL's default (curve-specific P-256 and X25519 code), or ec_small
  * on boards built with DOTFWD_EC_SMALL (EC = small in the board file):
  * BearSSL's generic i31 code for every curve, 11 KB less code on MIPS
- * for a slower handshake (connections are long-lived; queries never
- * touch it).
+ * for a handshake whose curve work takes 2.3-3.3 times as long
+ * (connections are long-lived; queries never touch it).
  */
 const br_ec_impl	*ec_impl(void);
 
