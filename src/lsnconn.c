@@ -73,6 +73,7 @@ static void	client_close(struct lc_client *);
 static void	client_set_state(struct lc_client *, enum cl_state);
 static int	client_has_frame(const struct lc_client *);
 static struct lc_client *client_evictable(void);
+static int	client_unread_query(const struct lc_client *);
 static int	pipeline_max(void);
 
 static const struct conf *cf;
@@ -178,25 +179,23 @@ lc_open(int fd, const union addr_sa *peer)
  * connections (the heavy user pays first), and of those the one longest
  * without progress: a connection trickling bytes that never make a
  * frame, or one that stopped reading its answers, makes none.  Not one
- * with bytes we have not read yet (a newcomer's first queries wait in
+ * whose unread bytes complete a query (a newcomer's first queries wait in
  * its socket until the next poll round: closing it then would reset the
- * connection and throw them away).  NULL when every client has queries
- * out or input waiting.
+ * connection and throw them away); a trickler's byte that came in this
+ * round does not protect it.  NULL when every client has queries out or
+ * waiting.
  */
 static struct lc_client *
 client_evictable(void)
 {
 	struct lc_client *cl, *best = NULL;
 	uint32_t n, best_n = 0;
-	int i, unread;
+	int i;
 
 	for (i = 0; i < n_clients; i++) {
 		cl = &clients[i];
-		if (cl->state == CL_FREE || cl->n_inflight > 0)
-			continue;
-		/* raw: musl's ioctl() carries time64 conversions */
-		if (syscall(SYS_ioctl, cl->fd, FIONREAD, &unread) == 0 &&
-		    unread > 0)
+		if (cl->state == CL_FREE || cl->n_inflight > 0 ||
+		    client_unread_query(cl))
 			continue;
 		n = src_count(&cl->peer.sa, SRC_TCP);
 		if (best == NULL || n > best_n || (n == best_n &&
@@ -206,6 +205,26 @@ client_evictable(void)
 		}
 	}
 	return best;
+}
+
+/* 1 when the bytes waiting in cl's socket finish a query frame. */
+static int
+client_unread_query(const struct lc_client *cl)
+{
+	uint8_t hdr[2];
+	size_t have = MIN(cl->in_len, 2), flen;
+	int unread;
+
+	/* raw: musl's ioctl() carries time64 conversions */
+	if (syscall(SYS_ioctl, cl->fd, FIONREAD, &unread) != 0 || unread <= 0)
+		return 0;
+	memcpy(hdr, cl->in, have);
+	if (have < 2 && recv(cl->fd, hdr + have, 2 - have,
+	    MSG_PEEK | MSG_DONTWAIT) != (ssize_t)(2 - have))
+		return 0;
+	flen = (size_t)hdr[0] << 8 | hdr[1];
+	return flen > 0 && flen <= DNS_QUERY_MAX &&
+	    cl->in_len + (size_t)unread >= 2 + flen;
 }
 
 static void
