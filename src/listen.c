@@ -461,7 +461,7 @@ tcp_accept(void *arg, short revents)
 			return;
 		}
 		plen = sizeof(peer);
-		fd = accept(s->fd, &peer.sa, &plen);
+		fd = loop_accept(s->fd, &peer.sa, &plen);
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE) {
 				log_warn("accept");

@@ -4,6 +4,8 @@
  * the owning module after each handler (derived from its state); the
  * loop only dispatches.  Signal handlers just flag and write a byte.
  */
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -109,6 +111,15 @@ loop_del(int h)
 }
 
 /* see loop.h */
+int
+loop_accept(int lfd, void *sa, socklen_t *len)
+{
+	/* raw: musl's accept4() carries an accept + fcntl fallback */
+	return (int)syscall(SYS_accept4, lfd, sa, len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/* see loop.h */
 uint64_t
 loop_clock(void)
 {
@@ -201,13 +212,8 @@ loop_signals(loop_sig_cb cb)
 	int h;
 
 	sig_cb = cb;
-	if (pipe(sig_pipe) == -1)
+	if (syscall(SYS_pipe2, sig_pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal(EX_OS_, "pipe");
-	for (i = 0; i < 2; i++) {
-		fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) |
-		    O_NONBLOCK);
-		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
-	}
 	if ((h = loop_add(sig_pipe[0], sig_drain, NULL)) == -1)
 		fatalx(EX_SOFT_, "no loop slot for signals");
 	loop_set(h, POLLIN);

@@ -8,6 +8,8 @@
 #ifndef LOOP_H
 #define LOOP_H
 
+#include <sys/socket.h>
+
 #include "compat.h"
 
 /* Called with the revents of the slot's fd; may loop_del() any slot. */
@@ -28,6 +30,11 @@ int	 loop_add(int fd, loop_cb cb, void *arg);
 void	 loop_set(int h, short events);
 /* Forget handle h (the caller closes the fd). */
 void	 loop_del(int h);
+/*
+ * accept(2) on listening socket lfd, the new fd non-blocking and
+ * close-on-exec from the start; -1 and errno as accept.
+ */
+int	 loop_accept(int lfd, void *sa, socklen_t *len);
 /* Cached CLOCK_MONOTONIC ms, refreshed after every poll(). */
 uint64_t loop_now(void);
 /* Re-read the clock now (for start-up code before loop_run). */

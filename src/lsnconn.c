@@ -14,7 +14,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -153,8 +152,6 @@ lc_open(int fd, const union addr_sa *peer)
 	BUG_ON(i == n_clients);
 	cl = &clients[i];
 	cl->out = client_out + (size_t)i * LC_OUT_CAP;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	cl->h = loop_add(fd, client_io, cl);
 	BUG_ON(cl->h == -1);

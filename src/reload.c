@@ -8,6 +8,7 @@
  * across the fork (and their code stays out of the binary).
  */
 #define _GNU_SOURCE		/* _Fork() in glibc */
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -159,11 +160,11 @@ check_config(void)
 	pid_t pid;
 	ssize_t n;
 
-	if (pipe(pfd) == -1) {
+	/* the child's dup2 copies of pfd[1] stay open across its execve */
+	if (syscall(SYS_pipe2, pfd, O_CLOEXEC) == -1) {
 		log_warn("SIGHUP: pipe");
 		return -1;
 	}
-	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
 	if ((pid = _Fork()) == -1) {
 		log_warn("SIGHUP: fork");
 		close(pfd[0]);

@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -293,7 +292,7 @@ accept_ready(void *arg, short revents)
 			return;
 		}
 		plen = sizeof(peer);
-		fd = accept(s->fd, &peer.sa, &plen);
+		fd = loop_accept(s->fd, &peer.sa, &plen);
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE) {
 				log_warn("server: accept");
@@ -314,8 +313,6 @@ accept_ready(void *arg, short revents)
 				break;
 		BUG_ON(i == n_clients);
 		cl = &clients[i];
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		cl->cred = cur;
 		cl->n_inflight = 0;

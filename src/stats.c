@@ -222,7 +222,7 @@ status_accept(void *arg, short revents)
 
 	(void)arg;
 	(void)revents;
-	if ((fd = accept(lfd, NULL, NULL)) == -1)
+	if ((fd = loop_accept(lfd, NULL, NULL)) == -1)
 		return;
 	memset(&uc, 0xff, sizeof(uc));
 	/* the counters and upstreams are for root and our own user only */
@@ -240,8 +240,6 @@ status_accept(void *arg, short revents)
 		close(fd);
 		return;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if ((ch = loop_add(fd, status_write, NULL)) == -1) {
 		close(fd);
 		return;
