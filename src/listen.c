@@ -41,7 +41,9 @@
 #define LSN_TX_CAP	4096	/* answer bytes waiting for sendmmsg; a
 				 * bigger answer is sent on its own */
 #define LSN_ACCEPT_BATCH 8
-#define LSN_ACCEPT_PAUSE_MS 1000	/* full pool: stop accepting a while */
+#define LSN_ACCEPT_PAUSE_MS 1000	/* out of fds: stop accepting a while */
+#define LSN_FULL_RETRY_MS 100	/* every client busy: look again (a client
+				 * with nothing in flight may come any time) */
 #define LSN_LIMIT_LOG_MS 60000	/* a limit hit: one line a minute */
 #define LSN_RECV_CAP	(DNS_QUERY_MAX + 1)	/* a longer UDP query is
 				 * cut here, so it is still too long: FORMERR */
@@ -456,7 +458,7 @@ tcp_accept(void *arg, short revents)
 				log_warnx("%d TCP clients, all busy: pausing "
 				    "accept (%" PRIu32 " more pauses since the "
 				    "last line)", (int)cf->max_tcp_clients, n);
-			accept_paused_until = loop_now() + LSN_ACCEPT_PAUSE_MS;
+			accept_paused_until = loop_now() + LSN_FULL_RETRY_MS;
 			listeners_events();
 			return;
 		}
