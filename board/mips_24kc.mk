@@ -23,7 +23,7 @@ STATIC		= yes
 # 2.3-3.3 times slower (src/ec.h).
 EC		= small
 LIBC_DIET	= yes
-# make test fails above it (173516 at this commit; issue 11's target)
+# make test fails above it (173452 at this commit; issue 11's target)
 SIZE_BUDGET	= 174080
 QEMU		= qemu-mips-static -cpu 24Kc
 FP_CHECK	= mips

@@ -219,8 +219,8 @@ client_unread_query(const struct lc_client *cl)
 	if (have < 2 && recv(cl->fd, hdr + have, 2 - have,
 	    MSG_PEEK | MSG_DONTWAIT) != (ssize_t)(2 - have))
 		return 0;
-	flen = (size_t)hdr[0] << 8 | hdr[1];
-	return flen > 0 && flen <= DNS_QUERY_MAX &&
+	/* MORE: a length client_parse takes (hdr holds no body) */
+	return lc_frame(hdr, 2, &flen) == LC_FRAME_MORE &&
 	    cl->in_len + (size_t)unread >= 2 + flen;
 }
 

@@ -20,7 +20,6 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -56,7 +55,6 @@ static uint64_t	status_next(void *);
 static void	status_tick(void *, uint64_t);
 static int	peer_cred(int, struct st_cred *);
 static void	squatter(const struct sockaddr_un *, socklen_t) DEAD;
-static uint64_t	mono_ms(void);
 static uint64_t	up_secs(uint64_t);
 
 static size_t	(*up_json)(char *, size_t, size_t);
@@ -326,16 +324,6 @@ up_secs(uint64_t ms)
 	return u64_div(ms - st.start_ms, 1000, &r);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 +
-	    (uint32_t)ts.tv_nsec / 1000000;
-}
-
 /* see stats.h */
 void
 st_status_history(size_t (*history)(char *, size_t, size_t))
@@ -400,7 +388,7 @@ st_status_query(const char *conf_path)
 		    log_errstr(errno));
 		return EX_CONFIG_;
 	}
-	end = mono_ms() + ST_QUERY_MS;
+	end = loop_clock() + ST_QUERY_MS;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		fmt_printf(&err, "dotfwd: socket: %s\n", log_errstr(errno));
@@ -408,7 +396,7 @@ st_status_query(const char *conf_path)
 	}
 	/* non-blocking: a listener that never accepts cannot hold us */
 	while ((r = connect(fd, (struct sockaddr *)&sun, len)) == -1 &&
-	    errno == EAGAIN && mono_ms() + ST_RETRY_MS < end)
+	    errno == EAGAIN && loop_clock() + ST_RETRY_MS < end)
 		poll(NULL, 0, ST_RETRY_MS);
 	if (r == -1) {
 		fmt_printf(&err, "dotfwd: not running (no status socket for "
@@ -431,7 +419,7 @@ st_status_query(const char *conf_path)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		left = (int)(end > mono_ms() ? end - mono_ms() : 0);
+		left = (int)(end > loop_clock() ? end - loop_clock() : 0);
 		if (left == 0 || poll(&pfd, 1, left) < 1) {
 			fmt_printf(&err, "dotfwd: status: no complete answer "
 			    "within %d ms\n", ST_QUERY_MS);
